@@ -1,0 +1,161 @@
+//! From hits to findings: grouping, snippets and fingerprints.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::model::{AccountRef, Field, Finding, Hit, Post, PostRef, RuleRef};
+use crate::rules::RuleSet;
+
+/// Characters of context kept on each side of a match in a snippet.
+pub const SNIPPET_CONTEXT: usize = 20;
+
+/// The stable identity of a finding: SHA-256 over platform, platform account
+/// id, post id, rule id and normalized match (no offsets, no field), as 32
+/// hex digits. A re-scan, a re-fetch, an edit elsewhere in the post, or a
+/// reordering of rule files keeps it.
+pub fn fingerprint(
+    platform: &str,
+    account_id: &str,
+    post_id: &str,
+    rule_id: &str,
+    normalized: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [platform, account_id, post_id, rule_id, normalized] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text around `start..end` of `text` on one line: up to
+/// [`SNIPPET_CONTEXT`] characters each side, line breaks and tabs turned
+/// into spaces, `…` where it was cut.
+pub fn snippet(text: &str, start: usize, end: usize) -> String {
+    let before: Vec<char> = text[..start]
+        .chars()
+        .rev()
+        .take(SNIPPET_CONTEXT + 1)
+        .collect();
+    let after: Vec<char> = text[end..].chars().take(SNIPPET_CONTEXT + 1).collect();
+    let mut out = String::new();
+    if before.len() > SNIPPET_CONTEXT {
+        out.push('…');
+    }
+    out.extend(before.iter().take(SNIPPET_CONTEXT).rev());
+    out.push_str(&text[start..end]);
+    out.extend(after.iter().take(SNIPPET_CONTEXT));
+    if after.len() > SNIPPET_CONTEXT {
+        out.push('…');
+    }
+    out.chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Groups a post's hits into findings: one per (rule, normalized match),
+/// reporting the first occurrence (title before body) and the count.
+pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -> Vec<Finding> {
+    let mut groups: BTreeMap<(usize, &str), (usize, u32, bool)> = BTreeMap::new();
+    for (i, h) in hits.iter().enumerate() {
+        let g = groups
+            .entry((h.rule, h.normalized.as_str()))
+            .or_insert((i, 0, false));
+        g.1 += 1;
+        g.2 |= h.evasion;
+    }
+    let post_ref = PostRef {
+        id: post.id.clone(),
+        title: post.title.clone(),
+        url: post.url.clone(),
+        published_at: post
+            .published_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default(),
+        author: post.author.clone(),
+    };
+    let mut out: Vec<Finding> = groups
+        .into_values()
+        .map(|(first, count, evasion)| {
+            let h = &hits[first];
+            let rule = &rules.rules[h.rule];
+            let pack = rules.pack_of(rule);
+            let text = match h.field {
+                Field::Title => &post.title,
+                Field::Body => &post.text,
+            };
+            let char_start = text[..h.start].chars().count();
+            let char_end = char_start + text[h.start..h.end].chars().count();
+            Finding {
+                fingerprint: fingerprint(
+                    account.platform.as_str(),
+                    &account.platform_account_id,
+                    &post.id,
+                    &rule.id,
+                    &h.normalized,
+                ),
+                account: account.clone(),
+                post: post_ref.clone(),
+                rule: RuleRef {
+                    id: rule.id.clone(),
+                    name: rule.name.clone(),
+                    pack: pack.id.clone(),
+                    pack_version: pack.version.clone(),
+                    category: rule.category,
+                    severity: rule.severity,
+                    article: rule.article,
+                    message: rule.message.clone(),
+                },
+                field: h.field,
+                matched: text[h.start..h.end].to_string(),
+                normalized: h.normalized.clone(),
+                occurrences: count,
+                char_start,
+                char_end,
+                snippet: snippet(text, h.start, h.end),
+                evasion,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.field, a.char_start, &a.rule.id, &a.normalized).cmp(&(
+            b.field,
+            b.char_start,
+            &b.rule.id,
+            &b.normalized,
+        ))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_stable_and_sensitive() {
+        let a = fingerprint("weibo", "123", "p1", "r.x", "赌博");
+        assert_eq!(a.len(), 32);
+        assert_eq!(a, fingerprint("weibo", "123", "p1", "r.x", "赌博"));
+        assert_ne!(a, fingerprint("weibo", "123", "p2", "r.x", "赌博"));
+        assert_ne!(a, fingerprint("weibo", "12", "3p1", "r.x", "赌博"));
+    }
+
+    #[test]
+    fn snippet_cuts_and_flattens() {
+        let text = "一二三四五六七八九十一二三四五六七八九十一二三\n赌博\n一二三四五六七八九十一二三四五六七八九十一二三";
+        let start = text.find("赌博").unwrap();
+        let s = snippet(text, start, start + "赌博".len());
+        assert!(s.starts_with('…') && s.ends_with('…'));
+        assert!(s.contains(" 赌博 "));
+        assert_eq!(s.chars().count(), 20 + 2 + 20 + 2);
+    }
+}

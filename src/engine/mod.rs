@@ -1,0 +1,57 @@
+//! The matching engine: pure and synchronous, no I/O.
+//!
+//! - [`normalize`] folds text and keeps a map back to the original offsets;
+//! - [`matcher`] compiles every rule into one automaton plus regexes and
+//!   scans one text;
+//! - [`validate`] holds the checksum validators regex rules can name;
+//! - [`findings`] turns the hits of a post into findings with fingerprints.
+//!
+//! [`Engine`] bundles a loaded rule set with its compiled matcher.
+
+pub mod findings;
+pub mod matcher;
+pub mod normalize;
+pub mod validate;
+
+pub use matcher::{CompileError, Matcher, Scratch};
+
+use crate::model::{AccountRef, Field, Finding, Hit, Post};
+use crate::rules::RuleSet;
+
+/// A rule set and its compiled matcher, shared read-only by every scanning thread.
+#[derive(Debug)]
+pub struct Engine {
+    /// The rules as loaded.
+    pub rules: RuleSet,
+    /// The rules compiled.
+    pub matcher: Matcher,
+}
+
+impl Engine {
+    /// Compiles `rules`.
+    pub fn new(rules: RuleSet) -> Result<Engine, CompileError> {
+        let matcher = Matcher::new(&rules)?;
+        Ok(Engine { rules, matcher })
+    }
+
+    /// Every hit in a post's title and body, title first.
+    pub fn hits(&self, post: &Post, scratch: &mut Scratch) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        self.matcher
+            .scan(&post.title, Field::Title, scratch, &mut hits);
+        self.matcher
+            .scan(&post.text, Field::Body, scratch, &mut hits);
+        hits
+    }
+
+    /// The findings of a post: one per (rule, normalized match).
+    pub fn scan_post(
+        &self,
+        account: &AccountRef,
+        post: &Post,
+        scratch: &mut Scratch,
+    ) -> Vec<Finding> {
+        let hits = self.hits(post, scratch);
+        findings::build(account, post, &hits, &self.rules)
+    }
+}

@@ -1,0 +1,507 @@
+//! Text normalization with a map back to the original offsets.
+//!
+//! Evaders change what a filter sees but not what a reader sees: full-width
+//! letters, traditional characters, zero-width characters, look-alike
+//! letters, symbols slipped between the characters of a word. This module
+//! folds all of that away, one character at a time, and remembers for every
+//! byte it produces which character of the original text it came from, so
+//! that reports quote what was actually published.
+//!
+//! It produces two views of a text:
+//! - **folded**: every character folded (NFKC, lowercase, traditional →
+//!   simplified, look-alikes → Latin), format characters removed, noise kept.
+//!   Regex rules run here, so digits stay apart where the author kept them apart.
+//! - **compact**: the folded text without noise (spaces, punctuation,
+//!   symbols, emoji). Keywords run here, so `赌 博`, `賭♥博` and `赌博` are one
+//!   word. Line breaks and sentence ends (`。！？!?`) are kept, and no keyword
+//!   contains one, so a match never spans two sentences.
+//!
+//! Cost: one table lookup per character of the Basic Multilingual Plane (the
+//! table, about 256 KiB, is built once per process in a few milliseconds),
+//! and two buffers plus two `u32` offset maps per text, reused across calls.
+
+use std::sync::OnceLock;
+
+use unicode_general_category::{get_general_category, GeneralCategory as Gc};
+use unicode_normalization::UnicodeNormalization;
+
+/// What normalization does with one original character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CharClass {
+    /// A character that is part of words; kept in both views.
+    Text,
+    /// Noise between words (space, punctuation, symbol, emoji): kept in the
+    /// folded view, skipped in the compact one.
+    Noise,
+    /// A format or combining character (zero-width space, variation
+    /// selector): removed from both views.
+    Drop,
+    /// A line break or sentence end: kept in both views; no match crosses it.
+    Break,
+}
+
+// Table entry layout: tag in the top 3 bits, payload (a char or an index
+// into the expansion list) in the low 29 bits.
+const TAG_SHIFT: u32 = 29;
+const PAYLOAD: u32 = (1 << TAG_SHIFT) - 1;
+const T_TEXT_SAME: u32 = 0;
+const T_TEXT_ONE: u32 = 1;
+const T_MULTI: u32 = 2;
+const T_DROP: u32 = 3;
+const T_BREAK: u32 = 4;
+const T_NOISE_SAME: u32 = 5;
+const T_NOISE_ONE: u32 = 6;
+
+/// A folded expansion of one character into several (e.g. `㈱` → `(株)`).
+#[derive(Debug)]
+struct Expansion {
+    folded: Box<str>,
+    compact: Box<str>,
+}
+
+/// The per-character fold table for the Basic Multilingual Plane.
+struct FoldTable {
+    bmp: Vec<u32>,
+    expansions: Vec<Expansion>,
+}
+
+/// How one character folds: the folded view's text and the compact view's text.
+enum Fold {
+    Same(CharClass),
+    One(CharClass, char),
+    Multi(usize),
+}
+
+fn table() -> &'static FoldTable {
+    static TABLE: OnceLock<FoldTable> = OnceLock::new();
+    TABLE.get_or_init(FoldTable::build)
+}
+
+impl FoldTable {
+    fn build() -> FoldTable {
+        let mut expansions = Vec::new();
+        let mut bmp = vec![0u32; 0x10000];
+        for (cp, slot) in bmp.iter_mut().enumerate() {
+            let Some(c) = char::from_u32(cp as u32) else {
+                *slot = T_TEXT_SAME << TAG_SHIFT;
+                continue;
+            };
+            *slot = match fold_char_slow(c) {
+                SlowFold::Drop => T_DROP << TAG_SHIFT,
+                SlowFold::Break => T_BREAK << TAG_SHIFT,
+                SlowFold::Chars(class, s) => {
+                    let mut it = s.chars();
+                    match (it.next(), it.next()) {
+                        (Some(one), None) => {
+                            let same = one == c;
+                            let tag = match (class, same) {
+                                (CharClass::Noise, true) => T_NOISE_SAME,
+                                (CharClass::Noise, false) => T_NOISE_ONE,
+                                (_, true) => T_TEXT_SAME,
+                                (_, false) => T_TEXT_ONE,
+                            };
+                            (tag << TAG_SHIFT) | one as u32
+                        }
+                        _ => {
+                            expansions.push(expansion(&s));
+                            (T_MULTI << TAG_SHIFT) | (expansions.len() as u32 - 1)
+                        }
+                    }
+                }
+            };
+        }
+        FoldTable { bmp, expansions }
+    }
+
+    #[inline]
+    fn lookup(&self, c: char) -> Fold {
+        let cp = c as u32;
+        if cp < 0x10000 {
+            let e = self.bmp[cp as usize];
+            let payload = e & PAYLOAD;
+            return match e >> TAG_SHIFT {
+                T_TEXT_SAME => Fold::Same(CharClass::Text),
+                T_TEXT_ONE => Fold::One(CharClass::Text, char_from(payload)),
+                T_MULTI => Fold::Multi(payload as usize),
+                T_DROP => Fold::Same(CharClass::Drop),
+                T_BREAK => Fold::Same(CharClass::Break),
+                T_NOISE_SAME => Fold::Same(CharClass::Noise),
+                _ => Fold::One(CharClass::Noise, char_from(payload)),
+            };
+        }
+        Fold::Multi(usize::MAX)
+    }
+}
+
+#[inline]
+fn char_from(payload: u32) -> char {
+    char::from_u32(payload).unwrap_or('\u{FFFD}')
+}
+
+fn expansion(s: &str) -> Expansion {
+    let compact: String = s.chars().filter(|&c| !is_noise(c)).collect();
+    Expansion {
+        folded: s.into(),
+        compact: compact.into(),
+    }
+}
+
+/// The result of folding one character the slow way (used to build the
+/// table, and directly for characters outside the BMP).
+enum SlowFold {
+    Drop,
+    Break,
+    Chars(CharClass, String),
+}
+
+/// True for the characters that end a sentence or a line.
+fn is_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' | '。' | '!' | '?'
+    )
+}
+
+fn is_noise(c: char) -> bool {
+    matches!(
+        get_general_category(c),
+        Gc::SpaceSeparator
+            | Gc::LineSeparator
+            | Gc::ParagraphSeparator
+            | Gc::Control
+            | Gc::ConnectorPunctuation
+            | Gc::DashPunctuation
+            | Gc::OpenPunctuation
+            | Gc::ClosePunctuation
+            | Gc::InitialPunctuation
+            | Gc::FinalPunctuation
+            | Gc::OtherPunctuation
+            | Gc::MathSymbol
+            | Gc::CurrencySymbol
+            | Gc::ModifierSymbol
+            | Gc::OtherSymbol
+            | Gc::PrivateUse
+    )
+}
+
+fn is_drop(c: char) -> bool {
+    matches!(
+        get_general_category(c),
+        Gc::Format | Gc::NonspacingMark | Gc::EnclosingMark
+    ) || matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// Latin look-alikes among Cyrillic and Greek letters (after lowercasing,
+/// plus the capitals whose lowercase form no longer looks Latin).
+fn lookalike(c: char) -> char {
+    match c {
+        'а' | 'α' => 'a',
+        'в' | 'В' | 'β' => 'b',
+        'с' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ε' => 'e',
+        'һ' | 'н' | 'Н' | 'η' => 'h',
+        'і' | 'ι' | 'ӏ' => 'i',
+        'ј' => 'j',
+        'к' | 'κ' => 'k',
+        'м' | 'М' => 'm',
+        'о' | 'ο' | 'σ' => 'o',
+        'р' | 'ρ' => 'p',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'т' | 'Т' | 'τ' => 't',
+        'υ' => 'u',
+        'ν' => 'v',
+        'ԝ' | 'ω' => 'w',
+        'х' | 'χ' => 'x',
+        'у' | 'γ' => 'y',
+        'ζ' => 'z',
+        other => other,
+    }
+}
+
+/// Traditional → simplified for one character, via the `fast2s` table.
+fn to_simplified(c: char) -> char {
+    if c.len_utf8() != 3 {
+        return c;
+    }
+    let mut buf = [0u8; 4];
+    let s = fast2s::convert(c.encode_utf8(&mut buf));
+    let mut it = s.chars();
+    match (it.next(), it.next()) {
+        (Some(one), None) => one,
+        _ => c,
+    }
+}
+
+fn fold_char_slow(c: char) -> SlowFold {
+    if is_break(c) {
+        return SlowFold::Break;
+    }
+    if is_drop(c) {
+        return SlowFold::Drop;
+    }
+    let mut out = String::new();
+    for k in c.nfkc() {
+        for l in lookalike(k).to_lowercase() {
+            let l = lookalike(to_simplified(l));
+            if !is_drop(l) {
+                out.push(l);
+            }
+        }
+    }
+    let mut it = out.chars();
+    match (it.next(), it.next()) {
+        (None, _) => SlowFold::Drop,
+        (Some(one), None) if is_break(one) => SlowFold::Break,
+        (Some(one), None) => {
+            let class = if is_noise(one) || is_noise(c) {
+                CharClass::Noise
+            } else {
+                CharClass::Text
+            };
+            SlowFold::Chars(class, out)
+        }
+        _ => {
+            let class = if out.chars().all(is_noise) {
+                CharClass::Noise
+            } else {
+                CharClass::Text
+            };
+            SlowFold::Chars(class, out)
+        }
+    }
+}
+
+/// How normalization treats one character of the original text.
+pub fn classify(c: char) -> CharClass {
+    match table().lookup(c) {
+        Fold::Same(class) | Fold::One(class, _) => class,
+        Fold::Multi(usize::MAX) => match fold_char_slow(c) {
+            SlowFold::Drop => CharClass::Drop,
+            SlowFold::Break => CharClass::Break,
+            SlowFold::Chars(class, _) => class,
+        },
+        Fold::Multi(i) => {
+            if table().expansions[i].compact.is_empty() {
+                CharClass::Noise
+            } else {
+                CharClass::Text
+            }
+        }
+    }
+}
+
+/// True when normalization changes `c` beyond ASCII case: the character
+/// was folded (full-width, traditional, look-alike, compatibility form),
+/// dropped (zero-width) or is noise. Used to flag evasion.
+pub fn is_disguised(c: char) -> bool {
+    if c.is_ascii_alphanumeric() {
+        return false;
+    }
+    !matches!(table().lookup(c), Fold::Same(CharClass::Text))
+}
+
+/// Reusable buffers holding the two normalized views of one text and their
+/// maps back to the original.
+///
+/// Create one per thread and call [`Normalized::normalize`] for each text;
+/// the buffers grow to the longest text seen and are then reused.
+#[derive(Debug, Default, Clone)]
+pub struct Normalized {
+    /// The folded view: folded characters, noise kept, format characters removed.
+    pub folded: String,
+    /// The compact view: the folded view without noise.
+    pub compact: String,
+    folded_src: Vec<u32>,
+    compact_src: Vec<u32>,
+}
+
+impl Normalized {
+    /// Empty buffers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Normalizes `text` into both views, replacing what was there.
+    ///
+    /// Cost: linear in `text`, one table lookup per character, no
+    /// allocation once the buffers have grown.
+    pub fn normalize(&mut self, text: &str) {
+        assert!(
+            text.len() < u32::MAX as usize,
+            "texts over 4 GiB are not supported"
+        );
+        self.folded.clear();
+        self.compact.clear();
+        self.folded_src.clear();
+        self.compact_src.clear();
+        self.folded.reserve(text.len());
+        self.compact.reserve(text.len());
+        self.folded_src.reserve(text.len());
+        self.compact_src.reserve(text.len());
+        let t = table();
+        for (pos, c) in text.char_indices() {
+            let pos = pos as u32;
+            match t.lookup(c) {
+                Fold::Same(CharClass::Text) | Fold::Same(CharClass::Break) => {
+                    self.push_both(c, pos)
+                }
+                Fold::One(CharClass::Text, f) => self.push_both(f, pos),
+                Fold::Same(CharClass::Noise) => {
+                    push(&mut self.folded, &mut self.folded_src, c, pos)
+                }
+                Fold::One(_, f) => push(&mut self.folded, &mut self.folded_src, f, pos),
+                Fold::Same(CharClass::Drop) => {}
+                Fold::Multi(usize::MAX) => self.push_slow(c, pos),
+                Fold::Multi(i) => {
+                    let e = &t.expansions[i];
+                    push_str(&mut self.folded, &mut self.folded_src, &e.folded, pos);
+                    push_str(&mut self.compact, &mut self.compact_src, &e.compact, pos);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn push_both(&mut self, c: char, pos: u32) {
+        push(&mut self.folded, &mut self.folded_src, c, pos);
+        push(&mut self.compact, &mut self.compact_src, c, pos);
+    }
+
+    #[cold]
+    fn push_slow(&mut self, c: char, pos: u32) {
+        match fold_char_slow(c) {
+            SlowFold::Drop => {}
+            SlowFold::Break => self.push_both(c, pos),
+            SlowFold::Chars(CharClass::Noise, s) => {
+                push_str(&mut self.folded, &mut self.folded_src, &s, pos)
+            }
+            SlowFold::Chars(_, s) => {
+                push_str(&mut self.folded, &mut self.folded_src, &s, pos);
+                let e = expansion(&s);
+                push_str(&mut self.compact, &mut self.compact_src, &e.compact, pos);
+            }
+        }
+    }
+
+    /// Maps a byte range of the compact view back to the original text.
+    ///
+    /// `start..end` must be a non-empty range on character boundaries of
+    /// [`Normalized::compact`]; the result covers whole original characters.
+    pub fn compact_to_original(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
+        map_back(&self.compact_src, original, start, end)
+    }
+
+    /// Maps a byte range of the folded view back to the original text.
+    ///
+    /// Same contract as [`Normalized::compact_to_original`].
+    pub fn folded_to_original(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
+        map_back(&self.folded_src, original, start, end)
+    }
+}
+
+#[inline]
+fn push(buf: &mut String, src: &mut Vec<u32>, c: char, pos: u32) {
+    buf.push(c);
+    for _ in 0..c.len_utf8() {
+        src.push(pos);
+    }
+}
+
+fn push_str(buf: &mut String, src: &mut Vec<u32>, s: &str, pos: u32) {
+    buf.push_str(s);
+    src.extend(std::iter::repeat_n(pos, s.len()));
+}
+
+fn map_back(src: &[u32], original: &str, start: usize, end: usize) -> (usize, usize) {
+    if start >= end || end > src.len() {
+        let at = src.get(start).map_or(original.len(), |&p| p as usize);
+        return (at, at);
+    }
+    let o_start = src[start] as usize;
+    let last = src[end - 1] as usize;
+    let last_len = original[last..].chars().next().map_or(0, char::len_utf8);
+    (o_start, last + last_len)
+}
+
+/// The compact form of a word: what a keyword, allow phrase or context word
+/// is matched as. Empty when the word is all noise.
+pub fn compact_form(word: &str) -> String {
+    let mut n = Normalized::new();
+    n.normalize(word);
+    n.compact
+}
+
+/// The folded form of a text (noise kept).
+pub fn folded_form(text: &str) -> String {
+    let mut n = Normalized::new();
+    n.normalize(text);
+    n.folded
+}
+
+/// True when `c` ends a sentence or a line, so no match may cross it.
+pub fn is_break_char(c: char) -> bool {
+    matches!(table().lookup(c), Fold::Same(CharClass::Break))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_width_case_and_traditional() {
+        assert_eq!(compact_form("ＱＱ"), "qq");
+        assert_eq!(compact_form("賭博"), "赌博");
+        assert_eq!(compact_form("內部資料"), "内部资料");
+        assert_eq!(compact_form("①②"), "12");
+        assert_eq!(compact_form("Vx"), "vx");
+    }
+
+    #[test]
+    fn skips_noise_but_not_breaks() {
+        assert_eq!(compact_form("赌 博"), "赌博");
+        assert_eq!(compact_form("冰.毒"), "冰毒");
+        assert_eq!(compact_form("色♥情"), "色情");
+        assert_eq!(compact_form("色😀情"), "色情");
+        assert_eq!(compact_form("赌\u{200b}博"), "赌博");
+        assert_eq!(compact_form("赌。博"), "赌。博");
+        assert_eq!(compact_form("赌\n博"), "赌\n博");
+        assert_eq!(compact_form("赌！博"), "赌！博");
+    }
+
+    #[test]
+    fn folded_keeps_noise() {
+        assert_eq!(folded_form("１３８ 1234"), "138 1234");
+        assert_eq!(folded_form("a\u{200b}b"), "ab");
+    }
+
+    #[test]
+    fn lookalikes_fold_to_latin() {
+        assert_eq!(compact_form("QQ号"), "qq号");
+        assert_eq!(compact_form("Ѕех"), "sex");
+    }
+
+    #[test]
+    fn maps_back_to_original() {
+        let text = "请加 ＶＸ：賭 博";
+        let mut n = Normalized::new();
+        n.normalize(text);
+        let at = n.compact.find("赌博").unwrap();
+        let (s, e) = n.compact_to_original(text, at, at + "赌博".len());
+        assert_eq!(&text[s..e], "賭 博");
+        let at = n.compact.find("vx").unwrap();
+        let (s, e) = n.compact_to_original(text, at, at + 2);
+        assert_eq!(&text[s..e], "ＶＸ");
+    }
+
+    #[test]
+    fn disguise_detection() {
+        assert!(!is_disguised('a'));
+        assert!(!is_disguised('赌'));
+        assert!(is_disguised('賭'));
+        assert!(is_disguised('Ｑ'));
+        assert!(is_disguised(' '));
+        assert!(is_disguised('\u{200b}'));
+    }
+}

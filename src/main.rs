@@ -1,0 +1,5 @@
+//! The `xunjian` command: see `xunjian --help`.
+
+fn main() -> std::process::ExitCode {
+    xunjian::cli::run()
+}

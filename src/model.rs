@@ -1,0 +1,426 @@
+//! Plain data types shared by every stage of the pipeline.
+//!
+//! Nothing here does I/O or matching; these are the nouns the other modules
+//! pass between each other: platforms, accounts, posts, rule categories and
+//! severities, hits and findings.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// The four kinds of official account the Measures cover (Art. 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// WeChat official account (微信公众号).
+    Wechat,
+    /// Weibo account (微博).
+    Weibo,
+    /// Toutiao account (头条号).
+    Toutiao,
+    /// The organisation's own mobile app (APP).
+    App,
+}
+
+impl Platform {
+    /// Every platform, in display order.
+    pub const ALL: [Platform; 4] = [
+        Platform::Wechat,
+        Platform::Weibo,
+        Platform::Toutiao,
+        Platform::App,
+    ];
+
+    /// The lowercase identifier used in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Wechat => "wechat",
+            Platform::Weibo => "weibo",
+            Platform::Toutiao => "toutiao",
+            Platform::App => "app",
+        }
+    }
+
+    /// The Chinese name officers read in reports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Platform::Wechat => "微信公众号",
+            Platform::Weibo => "微博",
+            Platform::Toutiao => "头条号",
+            Platform::App => "客户端",
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Platform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Platform::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown platform `{s}`: expected one of wechat, weibo, toutiao, app")
+            })
+    }
+}
+
+/// What kind of breach a rule detects; each maps to articles of the Measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Classified or internal-only material (Art. 13).
+    Classified,
+    /// Personal information of staff or citizens (Art. 13, 14).
+    PersonalInfo,
+    /// Rumours, unverified claims, prohibited absolute claims (Art. 10).
+    False,
+    /// Vulgar, pornographic, gambling, drugs, abuse, fraud (Art. 10).
+    Unhealthy,
+}
+
+impl Category {
+    /// Every category, in report order.
+    pub const ALL: [Category; 4] = [
+        Category::Classified,
+        Category::PersonalInfo,
+        Category::False,
+        Category::Unhealthy,
+    ];
+
+    /// The identifier used in rule files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Classified => "classified",
+            Category::PersonalInfo => "personal_info",
+            Category::False => "false",
+            Category::Unhealthy => "unhealthy",
+        }
+    }
+
+    /// The Chinese label officers read in reports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Category::Classified => "涉密",
+            Category::PersonalInfo => "个人信息",
+            Category::False => "不实",
+            Category::Unhealthy => "不健康",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How serious a finding is; ordered so that `Low < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look.
+    Low,
+    /// Probably a breach.
+    Medium,
+    /// A breach to act on.
+    High,
+    /// A breach to act on today (e.g. a classification marking).
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 4] = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The identifier used in rule files, JSON and `--fail-on`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The Chinese label officers read in reports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Severity::Low => "低",
+            Severity::Medium => "中",
+            Severity::High => "高",
+            Severity::Critical => "严重",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown severity `{s}`: expected low, medium, high or critical")
+            })
+    }
+}
+
+/// A person named on the registration form: the responsible leader
+/// (主管领导) or the back-end administrator (后台管理员).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Full name.
+    pub name: String,
+    /// Position (职务).
+    #[serde(default)]
+    pub position: String,
+    /// Office phone (办公电话).
+    #[serde(default)]
+    pub office_phone: String,
+    /// Mobile phone (手机号码).
+    #[serde(default)]
+    pub mobile: String,
+    /// QQ number.
+    #[serde(default)]
+    pub qq: String,
+    /// WeChat id (微信号).
+    #[serde(default)]
+    pub wechat: String,
+}
+
+/// Where an account's posts come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SourceSpec {
+    /// A JSONL export: one file, or a folder whose `*.jsonl` files are read in name order.
+    Jsonl {
+        /// Absolute or registry-relative path, resolved against the registry's folder.
+        path: std::path::PathBuf,
+    },
+    /// A CSV export with a header row.
+    Csv {
+        /// Absolute or registry-relative path, resolved against the registry's folder.
+        path: std::path::PathBuf,
+    },
+}
+
+/// One registered official account, as filed with the Information Center.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Account {
+    /// Short human slug, unique in the registry (e.g. `edu-wechat`).
+    pub id: String,
+    /// Account name as shown on the platform.
+    pub name: String,
+    /// Which platform it lives on.
+    pub platform: Platform,
+    /// The platform's own id for the account (WeChat gh_ id, Weibo uid, ...).
+    pub platform_account_id: String,
+    /// Host unit (主办单位).
+    pub unit: String,
+    /// Department inside the unit, if any.
+    pub department: String,
+    /// Date the account was created (YYYY-MM-DD).
+    pub created: Option<chrono::NaiveDate>,
+    /// Follower count at filing.
+    pub followers: Option<u64>,
+    /// Whether the account is certified on its platform (认证).
+    pub certified: bool,
+    /// The responsible leader (主管领导).
+    pub leader: Contact,
+    /// The back-end administrator (后台管理员).
+    pub admin: Contact,
+    /// How to obtain its posts.
+    pub source: SourceSpec,
+}
+
+impl Account {
+    /// The stable account key `platform:platform_account_id`.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.platform, self.platform_account_id)
+    }
+}
+
+/// One published (or draft) post, reduced to plain text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Post {
+    /// The post's id on its platform (or in the export).
+    pub id: String,
+    /// Title; empty for platforms without titles (Weibo).
+    pub title: String,
+    /// Body as plain text (HTML already converted).
+    pub text: String,
+    /// Link to the published post, if known.
+    pub url: String,
+    /// Publication time, if known.
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// Author or editor, if known.
+    pub author: String,
+}
+
+/// Which part of a post a hit was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    /// The post's title.
+    Title,
+    /// The post's body.
+    Body,
+}
+
+impl Field {
+    /// The identifier used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Body => "body",
+        }
+    }
+
+    /// The Chinese label officers read in reports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Field::Title => "标题",
+            Field::Body => "正文",
+        }
+    }
+}
+
+/// One match of one rule in one field of a post, in original-text coordinates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the rule in the compiled rule set.
+    pub rule: usize,
+    /// Which field of the post it is in.
+    pub field: Field,
+    /// Byte range in the original field text.
+    pub start: usize,
+    /// End of the byte range (exclusive).
+    pub end: usize,
+    /// The matched text in its normalized form (folded, noise removed): the
+    /// part of the fingerprint that identifies *what* matched.
+    pub normalized: String,
+    /// True when the match needed folding (full-width, traditional, look-alike)
+    /// or skipping inserted noise: a sign of deliberate evasion.
+    pub evasion: bool,
+}
+
+/// The account fields every finding carries, so a report row stands alone
+/// (Measures Art. 14: who is accountable for this account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountRef {
+    /// Registry slug.
+    pub id: String,
+    /// Account name.
+    pub name: String,
+    /// Platform.
+    pub platform: Platform,
+    /// Platform account id.
+    pub platform_account_id: String,
+    /// Host unit (主办单位).
+    pub unit: String,
+    /// Department.
+    pub department: String,
+    /// Responsible leader.
+    pub leader: Contact,
+    /// Administrator.
+    pub admin: Contact,
+}
+
+impl From<&Account> for AccountRef {
+    fn from(a: &Account) -> Self {
+        AccountRef {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            platform: a.platform,
+            platform_account_id: a.platform_account_id.clone(),
+            unit: a.unit.clone(),
+            department: a.department.clone(),
+            leader: a.leader.clone(),
+            admin: a.admin.clone(),
+        }
+    }
+}
+
+/// The post fields every finding carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostRef {
+    /// Post id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Link.
+    pub url: String,
+    /// Publication time (RFC 3339), empty when unknown.
+    pub published_at: String,
+    /// Author.
+    pub author: String,
+}
+
+/// The rule fields every finding carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleRef {
+    /// Stable rule id.
+    pub id: String,
+    /// Short name.
+    pub name: String,
+    /// Pack id.
+    pub pack: String,
+    /// Pack version.
+    pub pack_version: String,
+    /// Category.
+    pub category: Category,
+    /// Severity.
+    pub severity: Severity,
+    /// The article of the Measures the rule enforces.
+    pub article: u32,
+    /// Message for officers.
+    pub message: String,
+}
+
+/// One finding: one (post, rule, normalized match), however often it occurs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable identity: hash of platform, account id, post id, rule id and
+    /// normalized match (no offsets), see [`crate::engine::findings::fingerprint`].
+    pub fingerprint: String,
+    /// The account the post belongs to.
+    pub account: AccountRef,
+    /// The post.
+    pub post: PostRef,
+    /// The rule that fired.
+    pub rule: RuleRef,
+    /// Field of the first occurrence.
+    pub field: Field,
+    /// Original text of the first occurrence, as published.
+    pub matched: String,
+    /// Normalized form of the match.
+    pub normalized: String,
+    /// How many times this (rule, normalized match) occurs in the post.
+    pub occurrences: u32,
+    /// Character offset (Unicode scalar values) of the first occurrence in its field.
+    pub char_start: usize,
+    /// Character offset of the end of the first occurrence (exclusive).
+    pub char_end: usize,
+    /// Text around the first occurrence, on one line.
+    pub snippet: String,
+    /// True when any occurrence needed folding or noise skipping.
+    pub evasion: bool,
+}

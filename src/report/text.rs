@@ -1,0 +1,246 @@
+//! What a person sees in the terminal: the scan summary table and the
+//! draft check listing.
+
+use std::fmt::Write as _;
+
+use super::{Counts, Lang};
+use crate::model::{Category, Finding, Severity};
+use crate::pipeline::{AccountStatus, ScanOutcome};
+use crate::rules::article_label;
+
+/// The summary printed after a scan: accounts, posts, findings by category
+/// and severity, and where the reports are.
+pub fn scan_summary(outcome: &ScanOutcome, reports: &[String], lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let counts = Counts::of(&outcome.findings);
+    let status_n = |s| outcome.accounts.iter().filter(|a| a.status == s).count();
+    let secs = (outcome.finished_at - outcome.started_at).num_milliseconds() as f64 / 1000.0;
+    let bytes = outcome.bytes_scanned();
+    let mut s = String::new();
+    let status = if outcome.complete() {
+        if zh {
+            "完整"
+        } else {
+            "complete"
+        }
+    } else if zh {
+        "不完整"
+    } else {
+        "INCOMPLETE"
+    };
+    let _ = writeln!(
+        s,
+        "{} {} ({status})",
+        if zh { "巡检完成" } else { "scan finished" },
+        outcome.started_at.format("%Y-%m-%d %H:%M:%S")
+    );
+    let _ = writeln!(
+        s,
+        "  {:<10}{} {}, {} {}, {} {}",
+        if zh { "账号" } else { "accounts" },
+        outcome.accounts.len(),
+        if zh { "个" } else { "scanned" },
+        status_n(AccountStatus::Incomplete),
+        if zh { "个不完整" } else { "incomplete" },
+        status_n(AccountStatus::Failed),
+        if zh { "个失败" } else { "failed" },
+    );
+    let _ = writeln!(
+        s,
+        "  {:<10}{} ({:.2} MB, {:.1} s, {:.0} posts/s)",
+        if zh { "帖子" } else { "posts" },
+        outcome.posts_scanned(),
+        bytes as f64 / 1e6,
+        secs,
+        outcome.posts_scanned() as f64 / secs.max(1e-3),
+    );
+    let _ = writeln!(
+        s,
+        "  {:<10}{} ({} {})",
+        if zh { "发现" } else { "findings" },
+        counts.total(),
+        outcome.findings.iter().filter(|f| f.evasion).count(),
+        if zh {
+            "条疑似规避"
+        } else {
+            "with evasion"
+        },
+    );
+    let _ = write!(s, "\n  {:<14}", "");
+    for sev in Severity::ALL {
+        let _ = write!(s, "{:>9}", if zh { sev.label_zh() } else { sev.as_str() });
+    }
+    let _ = writeln!(s, "{:>9}", if zh { "合计" } else { "total" });
+    for cat in Category::ALL {
+        let label = if zh { cat.label_zh() } else { cat.as_str() };
+        let _ = write!(s, "  {}", pad(label, 14));
+        for sev in Severity::ALL {
+            let _ = write!(s, "{:>9}", counts.by[&cat][&sev]);
+        }
+        let _ = writeln!(s, "{:>9}", counts.category(cat));
+    }
+    for a in outcome
+        .accounts
+        .iter()
+        .filter(|a| a.status != AccountStatus::Complete)
+    {
+        let _ = writeln!(
+            s,
+            "\n  ! {} ({}): {:?}, {} {}",
+            a.account.id,
+            a.account.name,
+            a.status,
+            a.problem_count,
+            if zh { "个问题：" } else { "problem(s):" }
+        );
+        for p in a.problems.iter().take(5) {
+            let _ = writeln!(s, "      {p}");
+        }
+        if a.problem_count > 5 {
+            let _ = writeln!(
+                s,
+                "      … {} {}",
+                a.problem_count - 5,
+                if zh {
+                    "个更多问题见 JSON 报告"
+                } else {
+                    "more in the JSON report"
+                }
+            );
+        }
+    }
+    if !reports.is_empty() {
+        let _ = writeln!(s);
+        for r in reports {
+            let _ = writeln!(s, "  {:<10}{r}", if zh { "报告" } else { "report" });
+        }
+    }
+    s
+}
+
+/// Pads a label to `width` display columns (CJK characters count two).
+fn pad(label: &str, width: usize) -> String {
+    let cols: usize = label
+        .chars()
+        .map(|c| if c.len_utf8() > 1 { 2 } else { 1 })
+        .sum();
+    format!("{label}{}", " ".repeat(width.saturating_sub(cols)))
+}
+
+/// The listing printed by `xunjian check`: each finding with its line and
+/// column and the offending text marked 【like this】 in its line.
+pub fn check_listing(findings: &[Finding], title: &str, body: &str, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let mut s = String::new();
+    if findings.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}",
+            if zh {
+                "未发现问题。"
+            } else {
+                "No findings."
+            }
+        );
+        return s;
+    }
+    for f in findings {
+        let text = match f.field {
+            crate::model::Field::Title => title,
+            crate::model::Field::Body => body,
+        };
+        let (line_no, col, marked) = mark_in_line(text, f.char_start, f.char_end);
+        let _ = writeln!(
+            s,
+            "[{}] {} {} {} · {} ({})",
+            if zh {
+                f.rule.severity.label_zh()
+            } else {
+                f.rule.severity.as_str()
+            },
+            if zh {
+                f.rule.category.label_zh()
+            } else {
+                f.rule.category.as_str()
+            },
+            f.rule.name,
+            if zh {
+                article_label(f.rule.article)
+            } else {
+                format!("Art. {}", f.rule.article)
+            },
+            f.rule.id,
+            if f.evasion {
+                if zh {
+                    "疑似规避"
+                } else {
+                    "evasion"
+                }
+            } else {
+                ""
+            },
+        );
+        let _ = writeln!(
+            s,
+            "  {}:{line_no}:{col}  {marked}{}",
+            if zh {
+                f.field.label_zh()
+            } else {
+                f.field.as_str()
+            },
+            if f.occurrences > 1 {
+                format!("  (×{})", f.occurrences)
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(s, "  → {}", f.rule.message);
+    }
+    let _ = writeln!(
+        s,
+        "\n{} {}",
+        findings.len(),
+        if zh { "条发现" } else { "finding(s)" }
+    );
+    s
+}
+
+/// Line number, column (both 1-based, in characters) and the line with the
+/// span marked, for a character span of `text`.
+fn mark_in_line(text: &str, char_start: usize, char_end: usize) -> (usize, usize, String) {
+    let mut line_no = 1;
+    let mut line_start = 0;
+    for (i, c) in text.chars().enumerate() {
+        if i >= char_start {
+            break;
+        }
+        if c == '\n' {
+            line_no += 1;
+            line_start = i + 1;
+        }
+    }
+    let line: Vec<char> = text
+        .chars()
+        .skip(line_start)
+        .take_while(|&c| c != '\n')
+        .collect();
+    let (a, b) = (
+        char_start - line_start,
+        (char_end - line_start).min(line.len()),
+    );
+    let from = a.saturating_sub(30);
+    let to = (b + 30).min(line.len());
+    let mut marked = String::new();
+    if from > 0 {
+        marked.push('…');
+    }
+    marked.extend(&line[from..a]);
+    marked.push('【');
+    marked.extend(&line[a..b]);
+    marked.push('】');
+    marked.extend(&line[b..to]);
+    if to < line.len() {
+        marked.push('…');
+    }
+    (line_no, a + 1, marked)
+}

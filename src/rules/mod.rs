@@ -1,0 +1,203 @@
+//! Rule packs: the data that says what to look for.
+//!
+//! A pack is one TOML file (see `docs/RULES.md` for the format); a
+//! [`RuleSet`] is every pack of a folder (or the packs embedded in the
+//! binary) loaded, validated and flattened into one list of rules. Loading
+//! checks everything that can be checked without text to scan: unknown
+//! fields, duplicate ids, regexes that do not compile, keywords that can
+//! never match, and names the file, line and rule of every problem.
+//!
+//! Compiling the rules into an automaton is the engine's job
+//! ([`crate::engine::Matcher`]); running each rule's examples is
+//! [`selftest`]'s.
+
+mod load;
+pub mod selftest;
+
+use std::fmt;
+
+use crate::engine::validate::Validator;
+use crate::model::{Category, Severity};
+
+pub use load::{load_dir, load_embedded, load_files};
+
+/// Metadata of one rule pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pack {
+    /// Unique pack id.
+    pub id: String,
+    /// Version, written into every report so a finding can be traced to the rules that made it.
+    pub version: String,
+    /// Human name.
+    pub name: String,
+    /// Default category of its rules.
+    pub category: Category,
+    /// What the pack covers.
+    pub description: String,
+    /// Where it was loaded from (a path, or `embedded:NAME`).
+    pub origin: String,
+}
+
+/// Words that must, or must not, occur near a hit for it to count.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Context {
+    /// Distance in characters from the hit; `None` means anywhere in the same field.
+    pub window: Option<usize>,
+    /// At least one of these must occur within the window (when non-empty).
+    pub require: Vec<String>,
+    /// None of these may occur within the window.
+    pub forbid: Vec<String>,
+}
+
+/// One rule, after loading and validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Stable, unique id (part of every fingerprint).
+    pub id: String,
+    /// Short name.
+    pub name: String,
+    /// Message for officers: what is wrong and what to do.
+    pub message: String,
+    /// Category.
+    pub category: Category,
+    /// Severity.
+    pub severity: Severity,
+    /// The article of the Measures the rule enforces.
+    pub article: u32,
+    /// Index of the rule's pack in [`RuleSet::packs`].
+    pub pack: usize,
+    /// Literal keywords (as written; the engine normalizes them).
+    pub keywords: Vec<String>,
+    /// Regex run on the folded text.
+    pub regex: Option<String>,
+    /// Words that must occur in a field before the regex runs there.
+    pub prefilter: Vec<String>,
+    /// Check applied to each regex match.
+    pub validator: Option<Validator>,
+    /// Allow phrases (the rule's own and its pack's).
+    pub allow: Vec<String>,
+    /// Proximity conditions.
+    pub context: Option<Context>,
+    /// Texts the rule must fire on.
+    pub examples: Vec<String>,
+    /// Texts the rule must not fire on.
+    pub counter_examples: Vec<String>,
+    /// Where the rule is defined.
+    pub origin: Origin,
+}
+
+/// A place in a rule file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file (path, or `embedded:NAME`).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Every rule of every loaded pack.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuleSet {
+    /// The packs, in load order (file name order).
+    pub packs: Vec<Pack>,
+    /// The rules, pack by pack, in file order.
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The pack a rule belongs to.
+    pub fn pack_of(&self, rule: &Rule) -> &Pack {
+        &self.packs[rule.pack]
+    }
+
+    /// `id@version` of every pack, for reports.
+    pub fn versions(&self) -> Vec<(String, String)> {
+        self.packs
+            .iter()
+            .map(|p| (p.id.clone(), p.version.clone()))
+            .collect()
+    }
+}
+
+/// A problem found while loading rule packs: which file, which line, which
+/// rule, what is wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The file (path, or `embedded:NAME`).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// The rule id, when the problem is inside a rule.
+    pub rule: Option<String>,
+    /// What is wrong, and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(rule) = &self.rule {
+            write!(f, ": rule `{rule}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// Every problem found in a load, so a rule author fixes them all in one go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleErrors(pub Vec<RuleError>);
+
+impl fmt::Display for RuleErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RuleErrors {}
+
+/// The article's number as officers write it, e.g. `第十三条`.
+pub fn article_label(article: u32) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let n = article as usize;
+    let num = match n {
+        0..=9 => DIGITS[n].to_string(),
+        10 => "十".to_string(),
+        11..=19 => format!("十{}", DIGITS[n % 10]),
+        20..=99 => {
+            let tail = if n % 10 == 0 { "" } else { DIGITS[n % 10] };
+            format!("{}十{}", DIGITS[n / 10], tail)
+        }
+        _ => n.to_string(),
+    };
+    format!("第{num}条")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::article_label;
+
+    #[test]
+    fn article_labels() {
+        assert_eq!(article_label(10), "第十条");
+        assert_eq!(article_label(13), "第十三条");
+        assert_eq!(article_label(4), "第四条");
+        assert_eq!(article_label(20), "第二十条");
+    }
+}

@@ -1,0 +1,239 @@
+//! The matcher through the public API: keywords, evasions, allow phrases,
+//! context, nested words, regexes with validators and prefilters.
+
+use xunjian::engine::{Engine, Scratch};
+use xunjian::model::{Field, Post};
+use xunjian::rules;
+
+const PACK: &str = r#"
+[pack]
+id = "t"
+version = "1"
+name = "test"
+category = "unhealthy"
+allow = ["打击网络赌博"]
+
+[[rule]]
+id = "t.gambling"
+name = "赌博"
+message = "m"
+severity = "high"
+article = 10
+keywords = ["赌博", "网络赌博", "赌"]
+allow = ["赌气"]
+
+[[rule]]
+id = "t.yellow"
+name = "黄色"
+message = "m"
+severity = "medium"
+article = 10
+keywords = ["黄色"]
+allow = ["黄色预警"]
+
+[[rule]]
+id = "t.sb"
+name = "sb"
+message = "m"
+severity = "low"
+article = 10
+keywords = ["sb", "110"]
+
+[[rule]]
+id = "t.card"
+name = "bank card"
+message = "m"
+severity = "high"
+article = 13
+category = "personal_info"
+regex = '(?:^|[^0-9])(?P<m>[0-9]{16,19})(?:[^0-9]|$)'
+validator = "luhn"
+context = { window = 10, require = ["卡号", "账号"] }
+
+[[rule]]
+id = "t.rumour"
+name = "rumour"
+message = "m"
+severity = "medium"
+article = 10
+category = "false"
+keywords = ["速转"]
+context = { forbid = ["辟谣"] }
+
+[[rule]]
+id = "t.marking"
+name = "marking"
+message = "m"
+severity = "critical"
+article = 13
+category = "classified"
+regex = '(?:绝密|机密|秘密)[★☆]\s*(?:[0-9]+年|[0-9]+个月|长期)'
+prefilter = ["★", "☆"]
+"#;
+
+static FILES: &[(&str, &str)] = &[("t.toml", PACK)];
+
+fn engine() -> Engine {
+    Engine::new(rules::load_files(FILES).expect("test pack loads")).expect("compiles")
+}
+
+/// (rule id, original matched text, evasion) of every hit in `text`.
+fn hits(e: &Engine, text: &str) -> Vec<(String, String, bool)> {
+    let post = Post {
+        id: "p".into(),
+        title: String::new(),
+        text: text.into(),
+        url: String::new(),
+        published_at: None,
+        author: String::new(),
+    };
+    e.hits(&post, &mut Scratch::new())
+        .into_iter()
+        .map(|h| {
+            assert_eq!(h.field, Field::Body);
+            (
+                e.rules.rules[h.rule].id.clone(),
+                text[h.start..h.end].to_string(),
+                h.evasion,
+            )
+        })
+        .collect()
+}
+
+fn ids(v: &[(String, String, bool)]) -> Vec<&str> {
+    v.iter().map(|(id, _, _)| id.as_str()).collect()
+}
+
+#[test]
+fn nested_words_all_fire() {
+    let e = engine();
+    let h = hits(&e, "参与网络赌博的人");
+    let texts: Vec<&str> = h.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(texts, vec!["网络赌博", "赌", "赌博"]);
+}
+
+#[test]
+fn evasions_are_caught_and_flagged() {
+    let e = engine();
+    for (text, original) in [
+        ("他在搞赌 博", "赌 博"),
+        ("他在搞賭博", "賭博"),
+        ("他在搞赌♥博", "赌♥博"),
+        ("他在搞赌\u{200b}博", "赌\u{200b}博"),
+        ("他在搞赌.博", "赌.博"),
+    ] {
+        let h = hits(&e, text);
+        let found = h
+            .iter()
+            .find(|(id, t, _)| id == "t.gambling" && t == original);
+        let (_, _, evasion) =
+            found.unwrap_or_else(|| panic!("no hit `{original}` in {text}: {h:?}"));
+        assert!(evasion, "{text}: evasion flag");
+    }
+    let h = hits(&e, "他在搞赌博");
+    assert!(
+        h.iter().all(|(_, _, ev)| !ev),
+        "plain text is no evasion: {h:?}"
+    );
+}
+
+#[test]
+fn no_match_across_sentence_end_or_line_break() {
+    let e = engine();
+    assert!(!ids(&hits(&e, "天色泛黄。色彩很好")).contains(&"t.yellow"));
+    assert!(!ids(&hits(&e, "泛黄\n色彩")).contains(&"t.yellow"));
+    assert!(ids(&hits(&e, "泛黄，色彩")).contains(&"t.yellow"));
+}
+
+#[test]
+fn allow_phrases_cancel_hits_inside_them() {
+    let e = engine();
+    assert!(hits(&e, "今天发布暴雨黄色预警信号").is_empty());
+    assert!(hits(&e, "他只是在赌气").is_empty());
+    assert!(
+        hits(&e, "公安机关严厉打击网络赌博").is_empty(),
+        "pack-wide allow"
+    );
+    assert_eq!(ids(&hits(&e, "黄色预警，另有黄色网站")), vec!["t.yellow"]);
+}
+
+#[test]
+fn ascii_words_need_boundaries() {
+    let e = engine();
+    assert!(hits(&e, "请插入usb接口").is_empty());
+    assert_eq!(ids(&hits(&e, "你个sb")), vec!["t.sb"]);
+    assert_eq!(ids(&hits(&e, "你个ＳＢ吧")), vec!["t.sb"]);
+    assert!(hits(&e, "编号1101234").is_empty());
+    assert_eq!(ids(&hits(&e, "请拨打110报警")), vec!["t.sb"]);
+}
+
+#[test]
+fn regex_with_validator_and_required_context() {
+    let e = engine();
+    assert_eq!(
+        ids(&hits(&e, "请转账到卡号6222021001123456789谢谢")),
+        vec!["t.card"]
+    );
+    assert_eq!(
+        ids(&hits(&e, "卡号：６２２２０２１００１１２３４５６７８９")),
+        vec!["t.card"]
+    );
+    assert!(hits(&e, "卡号6222021001123456788").is_empty(), "Luhn fails");
+    assert!(
+        hits(&e, "订单编号6222021001123456789").is_empty(),
+        "no context word"
+    );
+    assert!(
+        hits(
+            &e,
+            "卡号在很远很远很远很远的地方，后来才写6222021001123456789"
+        )
+        .is_empty(),
+        "context word outside the window"
+    );
+}
+
+#[test]
+fn forbid_context_over_whole_field() {
+    let e = engine();
+    assert_eq!(ids(&hits(&e, "紧急消息，速转！")), vec!["t.rumour"]);
+    assert!(hits(&e, "网传“速转”消息，经核实系谣言，特此辟谣。").is_empty());
+}
+
+#[test]
+fn prefiltered_regex() {
+    let e = engine();
+    let h = hits(&e, "机密★1年\n关于某事项的通知");
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].1, "机密★1年");
+    assert!(hits(&e, "揭秘机密计算").is_empty());
+}
+
+#[test]
+fn title_and_body_are_scanned_and_grouped() {
+    let e = engine();
+    let post = Post {
+        id: "p1".into(),
+        title: "赌博".into(),
+        text: "赌博赌博".into(),
+        url: String::new(),
+        published_at: None,
+        author: String::new(),
+    };
+    let account = xunjian::model::AccountRef {
+        id: "a".into(),
+        name: "a".into(),
+        platform: xunjian::model::Platform::Weibo,
+        platform_account_id: "1".into(),
+        unit: "u".into(),
+        department: String::new(),
+        leader: Default::default(),
+        admin: Default::default(),
+    };
+    let f = e.scan_post(&account, &post, &mut Scratch::new());
+    let g: Vec<_> = f.iter().filter(|f| f.normalized == "赌博").collect();
+    assert_eq!(g.len(), 1);
+    assert_eq!(g[0].occurrences, 3);
+    assert_eq!(g[0].field, Field::Title);
+    assert_eq!((g[0].char_start, g[0].char_end), (0, 2));
+}

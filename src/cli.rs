@@ -317,9 +317,6 @@ impl ProgressPrinter {
         if !finished && self.last.is_some_and(|t| t.elapsed() < every) {
             return;
         }
-        if finished && !self.tty && p.elapsed < every {
-            return;
-        }
         self.last = Some(Instant::now());
         let line = format!(
             "[{}/{}] {} posts, {} findings, {:.0} posts/s {}",
@@ -385,10 +382,12 @@ fn scan(a: ScanArgs) -> Exit {
         );
         return Exit::ReportFailed;
     }
+    let tty = std::io::stderr().is_terminal();
     let mut printer = ProgressPrinter {
         enabled: !a.quiet,
-        tty: std::io::stderr().is_terminal(),
-        last: None,
+        tty,
+        // In a log, the first line comes after the first interval.
+        last: if tty { None } else { Some(Instant::now()) },
     };
     let outcome: ScanOutcome =
         pool.install(|| pipeline::scan(&engine, &selected, &options, &mut |p| printer.update(p)));

@@ -237,3 +237,26 @@ fn title_and_body_are_scanned_and_grouped() {
     assert_eq!(g[0].field, Field::Title);
     assert_eq!((g[0].char_start, g[0].char_end), (0, 2));
 }
+
+#[test]
+fn regex_evasion_flags() {
+    let e = engine();
+    let flag = |t: &str| {
+        let h = hits(&e, t);
+        assert_eq!(h.len(), 1, "{t}: {h:?}");
+        h[0].2
+    };
+    assert!(!flag("机密★1年"), "the marking's own star is no evasion");
+    assert!(flag("机密★１年"), "full-width digit");
+    assert!(!flag("紧急消息，速转！"));
+}
+
+#[test]
+fn odd_case_is_an_evasion() {
+    let e = engine();
+    let h = hits(&e, "你个sB");
+    assert_eq!(h.len(), 1);
+    assert!(h[0].2, "{h:?}");
+    let h = hits(&e, "你个SB");
+    assert!(!h[0].2, "{h:?}");
+}

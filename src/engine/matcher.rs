@@ -234,13 +234,11 @@ impl Matcher {
             let (normalized, evasion) = match cand.pattern {
                 Some(p) => (
                     self.patterns[p as usize].text.clone(),
-                    original.chars().any(is_disguised),
+                    original.chars().any(is_disguised) || odd_case(original),
                 ),
                 None => (
                     compact_form(original),
-                    original
-                        .chars()
-                        .any(|c| classify(c) != CharClass::Noise && is_disguised(c)),
+                    regex_evasion(original) || odd_case(original),
                 ),
             };
             out.push(Hit {
@@ -252,7 +250,7 @@ impl Matcher {
                 evasion,
             });
         }
-        out[first..].sort_by(|a, b| (a.start, a.end, a.rule).cmp(&(b.start, b.end, b.rule)));
+        out[first..].sort_by_key(|h| (h.start, h.end, h.rule));
     }
 
     fn find_words(&self, text: &str, s: &mut Scratch) {
@@ -361,6 +359,55 @@ impl Matcher {
         };
         (!rule.has_require || near(&s.requires)) && !(rule.has_forbid && near(&s.forbids))
     }
+}
+
+/// Whether a regex match shows evasion: a folded or invisible character, or
+/// a space between two Han characters (`机 密`), which Chinese text does not
+/// use. The ideographic space (`秘　密`) is official-document typesetting,
+/// punctuation and symbols (`绝密★`, `通知】受`) are the text's own, and
+/// spaces between digits (`138 1234 5678`) are ordinary formatting.
+fn regex_evasion(original: &str) -> bool {
+    let mut prev_han = false;
+    let mut gap = false;
+    for c in original.chars() {
+        match classify(c) {
+            CharClass::Noise if c.is_whitespace() && c != '\u{3000}' => gap = true,
+            CharClass::Noise => {
+                prev_han = false;
+                gap = false;
+            }
+            CharClass::Break => {
+                prev_han = false;
+                gap = false;
+            }
+            CharClass::Drop => return true,
+            CharClass::Text => {
+                if is_disguised(c) {
+                    return true;
+                }
+                let han = is_han(c);
+                if han && prev_han && gap {
+                    return true;
+                }
+                prev_han = han;
+                gap = false;
+            }
+        }
+    }
+    false
+}
+
+/// A lowercase ASCII letter directly followed by an uppercase one (`vX`,
+/// `wEiXin`): no ordinary spelling does that.
+fn odd_case(original: &str) -> bool {
+    original
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
 }
 
 /// The byte range `w` characters either side of `start..end`.

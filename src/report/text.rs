@@ -68,9 +68,13 @@ pub fn scan_summary(outcome: &ScanOutcome, reports: &[String], lang: Lang) -> St
     );
     let _ = write!(s, "\n  {:<14}", "");
     for sev in Severity::ALL {
-        let _ = write!(s, "{:>9}", if zh { sev.label_zh() } else { sev.as_str() });
+        let _ = write!(
+            s,
+            "{}",
+            rpad(if zh { sev.label_zh() } else { sev.as_str() }, 9)
+        );
     }
-    let _ = writeln!(s, "{:>9}", if zh { "合计" } else { "total" });
+    let _ = writeln!(s, "{}", rpad(if zh { "合计" } else { "total" }, 9));
     for cat in Category::ALL {
         let label = if zh { cat.label_zh() } else { cat.as_str() };
         let _ = write!(s, "  {}", pad(label, 14));
@@ -118,13 +122,28 @@ pub fn scan_summary(outcome: &ScanOutcome, reports: &[String], lang: Lang) -> St
     s
 }
 
-/// Pads a label to `width` display columns (CJK characters count two).
-fn pad(label: &str, width: usize) -> String {
-    let cols: usize = label
+/// Display columns of a label (CJK characters count two).
+fn columns(label: &str) -> usize {
+    label
         .chars()
         .map(|c| if c.len_utf8() > 1 { 2 } else { 1 })
-        .sum();
-    format!("{label}{}", " ".repeat(width.saturating_sub(cols)))
+        .sum()
+}
+
+/// Pads a label on the right to `width` display columns.
+fn pad(label: &str, width: usize) -> String {
+    format!(
+        "{label}{}",
+        " ".repeat(width.saturating_sub(columns(label)))
+    )
+}
+
+/// Pads a label on the left to `width` display columns.
+fn rpad(label: &str, width: usize) -> String {
+    format!(
+        "{}{label}",
+        " ".repeat(width.saturating_sub(columns(label)))
+    )
 }
 
 /// The listing printed by `xunjian check`: each finding with its line and

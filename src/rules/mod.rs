@@ -181,7 +181,11 @@ pub fn article_label(article: u32) -> String {
         10 => "十".to_string(),
         11..=19 => format!("十{}", DIGITS[n % 10]),
         20..=99 => {
-            let tail = if n % 10 == 0 { "" } else { DIGITS[n % 10] };
+            let tail = if n.is_multiple_of(10) {
+                ""
+            } else {
+                DIGITS[n % 10]
+            };
             format!("{}十{}", DIGITS[n / 10], tail)
         }
         _ => n.to_string(),

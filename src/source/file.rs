@@ -360,12 +360,42 @@ fn csv_columns(headers: &csv::ByteRecord) -> Result<[Option<usize>; 7], String> 
     Ok(columns)
 }
 
+/// The physical line (1-based) that byte `offset` of `path` is on. The csv
+/// crate's own line count skips line breaks inside quoted fields, which
+/// would send a user to the wrong line; errors are rare, so re-reading the
+/// file's head is affordable.
+fn physical_line(path: &str, offset: u64) -> Option<u64> {
+    use std::io::Read;
+    let mut file = File::open(path).ok()?;
+    let mut bom = [0u8; 3];
+    let has_bom = file.read_exact(&mut bom).is_ok() && bom == [0xef, 0xbb, 0xbf];
+    // The csv crate counts bytes after the BOM it strips.
+    let offset = offset.saturating_sub(if has_bom { 0 } else { 3 });
+    let mut head = Vec::new();
+    file.take(offset).read_to_end(&mut head).ok()?;
+    let leading = if has_bom {
+        0
+    } else {
+        bom.iter().filter(|&&b| b == b'\n').count()
+    };
+    Some((head.iter().filter(|&&b| b == b'\n').count() + leading) as u64 + 1)
+}
+
 fn csv_problem(shown: &str, e: csv::Error, fatal: bool) -> ReadProblem {
-    let line = e.position().map(|p| p.line());
+    let line = e
+        .position()
+        .and_then(|p| physical_line(shown, p.byte()).or(Some(p.line())));
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+            "this row has {len} fields but the header row has {expected_len}; check its quoting (a field with a comma or line break must be in double quotes)"
+        ),
+        csv::ErrorKind::Io(io) => format!("read error: {io}"),
+        _ => format!("malformed CSV: {e}"),
+    };
     ReadProblem {
         file: shown.to_string(),
         line,
-        message: format!("malformed CSV: {e}"),
+        message,
         fatal: fatal || e.is_io_error(),
     }
 }
@@ -380,7 +410,9 @@ fn next_csv(
         Ok(false) => None,
         Err(e) => Some(Err(csv_problem(shown, e, false))),
         Ok(true) => {
-            let line = record.position().map(|p| p.line());
+            let line = record
+                .position()
+                .and_then(|p| physical_line(shown, p.byte()).or(Some(p.line())));
             let problem = |message: String, fatal: bool| ReadProblem {
                 file: shown.to_string(),
                 line,

@@ -1,0 +1,353 @@
+//! Throughput of the xunjian engine against the plain Aho-Corasick floor,
+//! in one process, on posts already in memory (reading and JSON parsing are
+//! not timed).
+//!
+//! ```text
+//! cargo run --release --example engine_throughput -- --data bench-data [--threads N] [--repeat 3]
+//! ```
+//!
+//! `--data` is a folder written by `examples/gen_corpus.rs`. Timed, each the
+//! best of `--repeat` runs:
+//! - `ac_plain_1t`: `AhoCorasick::new(keywords)` (default settings),
+//!   overlapping count over each post's raw `title + " " + text`;
+//! - `normalize_1t`: [`Normalized::normalize`] of every title and body;
+//! - `engine_hits_1t`: [`Engine::hits`] for every post (normalize, automaton,
+//!   regexes, allow/context filtering);
+//! - `engine_scan_1t`: [`Engine::scan_post`] (hits plus findings:
+//!   grouping, snippets, fingerprints);
+//! - `engine_scan_Nt`: the same on a rayon pool of `--threads` threads,
+//!   `par_iter().map_init(Scratch::new, ..)` as the scan pipeline does;
+//! - `ac_plain_Nt`: the plain automaton on the same pool, for reference.
+//!
+//! Lines `RESULT NAME MIB_PER_S POSTS_PER_S SECONDS` are for
+//! `scripts/bench-e2e.sh`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use aho_corasick::AhoCorasick;
+use clap::Parser;
+use rayon::prelude::*;
+use xunjian::engine::normalize::Normalized;
+use xunjian::engine::{Engine, Scratch};
+use xunjian::model::{AccountRef, Post};
+use xunjian::source::file::ExportReader;
+
+#[derive(Parser, Debug)]
+#[command(about = "xunjian engine throughput vs plain Aho-Corasick")]
+struct Args {
+    /// Folder written by gen_corpus.
+    #[arg(long, default_value = "bench-data")]
+    data: PathBuf,
+    /// Threads of the parallel run (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Timed runs per measurement; the best is reported.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Run only these measurements (comma-separated: ac, normalize, hits,
+    /// scan, scan-par, ac-par), e.g. `--only scan` under a profiler.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+struct Row {
+    name: String,
+    what: &'static str,
+    bytes: u64,
+    posts: u64,
+    secs: f64,
+}
+
+impl Row {
+    fn mibps(&self) -> f64 {
+        self.bytes as f64 / (1u64 << 20) as f64 / self.secs
+    }
+    fn postsps(&self) -> f64 {
+        self.posts as f64 / self.secs
+    }
+}
+
+fn main() -> ExitCode {
+    match run(&Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("engine_throughput: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Best wall time of `repeat` runs of `f`, and its last result.
+fn best_of<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        last = Some(r);
+    }
+    (best, last.expect("at least one run"))
+}
+
+fn run(a: &Args) -> Result<(), String> {
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let rules_dir = a.data.join("rules");
+    let t = Instant::now();
+    let set = xunjian::rules::load_dir(&rules_dir)
+        .map_err(|e| format!("rules in {}:\n{e}", rules_dir.display()))?;
+    let loaded = t.elapsed();
+    let engine = Engine::new(set).map_err(|e| e.to_string())?;
+    let compiled = t.elapsed() - loaded;
+    let bench_rule = engine
+        .rules
+        .rules
+        .iter()
+        .position(|r| r.id == "bench.keywords");
+
+    let registry =
+        xunjian::registry::load(&a.data.join("accounts.toml")).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let mut posts: Vec<(usize, Post)> = Vec::new();
+    let accounts: Vec<AccountRef> = registry.accounts.iter().map(AccountRef::from).collect();
+    for (i, account) in registry.accounts.iter().enumerate() {
+        let reader = ExportReader::open(&account.source).map_err(|e| e.to_string())?;
+        for post in reader {
+            posts.push((i, post.map_err(|e| e.to_string())?));
+        }
+    }
+    let read = t.elapsed();
+    println!(
+        "engine_throughput: read {} posts from {} in {:.1} s (reading is not timed below)",
+        posts.len(),
+        a.data.join("posts").display(),
+        read.as_secs_f64()
+    );
+    let n_posts = posts.len() as u64;
+    let bytes: u64 = posts
+        .iter()
+        .map(|(_, p)| (p.title.len() + p.text.len()) as u64)
+        .sum();
+
+    let kw_text =
+        std::fs::read_to_string(a.data.join("keywords.txt")).map_err(|e| e.to_string())?;
+    let words: Vec<&str> = kw_text
+        .lines()
+        .map(str::trim)
+        .filter(|w| !w.is_empty() && !w.starts_with('#'))
+        .collect();
+    let ac = AhoCorasick::new(&words).map_err(|e| e.to_string())?;
+    let lines: Vec<String> = posts
+        .iter()
+        .map(|(_, p)| {
+            let mut s = String::with_capacity(p.title.len() + 1 + p.text.len());
+            s.push_str(&p.title);
+            s.push(' ');
+            s.extend(
+                p.text
+                    .chars()
+                    .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
+            );
+            s
+        })
+        .collect();
+    let line_bytes: u64 = lines.iter().map(|l| l.len() as u64).sum();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| e.to_string())?;
+
+    println!(
+        "engine_throughput: {n_posts} posts, {:.1} MiB (titles + bodies), {} accounts",
+        bytes as f64 / (1u64 << 20) as f64,
+        accounts.len()
+    );
+    println!(
+        "engine_throughput: rules: {} packs, {} rules, {} distinct words; loaded in {:.0} ms, compiled in {:.0} ms",
+        engine.rules.packs.len(),
+        engine.rules.rules.len(),
+        engine.matcher.pattern_count(),
+        loaded.as_secs_f64() * 1e3,
+        compiled.as_secs_f64() * 1e3
+    );
+    println!(
+        "engine_throughput: plain automaton: {} keywords, {:?}; {threads} threads for the parallel runs; best of {}",
+        words.len(),
+        ac.kind(),
+        a.repeat.max(1)
+    );
+
+    let want = |name: &str| a.only.is_empty() || a.only.iter().any(|o| o == name);
+    let mut rows: Vec<Row> = Vec::new();
+    let mut push = |name: String, what: &'static str, bytes: u64, secs: f64| {
+        rows.push(Row {
+            name,
+            what,
+            bytes,
+            posts: n_posts,
+            secs,
+        })
+    };
+    let mut notes = Vec::new();
+
+    if want("ac") {
+        let (secs, matches) = best_of(a.repeat, || {
+            lines
+                .iter()
+                .map(|l| ac.find_overlapping_iter(l).count() as u64)
+                .sum::<u64>()
+        });
+        notes.push(format!("plain automaton: {matches} matches"));
+        push(
+            "ac_plain_1t".into(),
+            "plain aho-corasick, raw text, count",
+            line_bytes,
+            secs,
+        );
+    }
+
+    if want("normalize") {
+        let (secs, total) = best_of(a.repeat, || {
+            let mut n = Normalized::new();
+            let mut total = 0usize;
+            for (_, p) in &posts {
+                n.normalize(&p.title);
+                total += n.compact.len();
+                n.normalize(&p.text);
+                total += n.compact.len();
+            }
+            total
+        });
+        std::hint::black_box(total);
+        push("normalize_1t".into(), "normalizer alone", bytes, secs);
+    }
+
+    if want("hits") {
+        let (secs, (all, bench)) = best_of(a.repeat, || {
+            let mut scratch = Scratch::new();
+            let (mut all, mut bench) = (0u64, 0u64);
+            for (_, p) in &posts {
+                let h = engine.hits(p, &mut scratch);
+                all += h.len() as u64;
+                bench += h.iter().filter(|h| Some(h.rule) == bench_rule).count() as u64;
+            }
+            (all, bench)
+        });
+        notes.push(format!("engine: {all} hits ({bench} of bench.keywords)"));
+        push(
+            "engine_hits_1t".into(),
+            "engine hits (normalize + match)",
+            bytes,
+            secs,
+        );
+    }
+
+    let mut findings = None;
+    if want("scan") {
+        let (secs, n) = best_of(a.repeat, || {
+            let mut scratch = Scratch::new();
+            posts
+                .iter()
+                .map(|(i, p)| engine.scan_post(&accounts[*i], p, &mut scratch).len() as u64)
+                .sum::<u64>()
+        });
+        findings = Some(n);
+        notes.push(format!("engine: {n} findings"));
+        push(
+            "engine_scan_1t".into(),
+            "engine scan_post (hits + findings)",
+            bytes,
+            secs,
+        );
+    }
+
+    if want("scan-par") {
+        let (secs, n) = best_of(a.repeat, || {
+            pool.install(|| {
+                posts
+                    .par_iter()
+                    .map_init(Scratch::new, |scratch, (i, p)| {
+                        engine.scan_post(&accounts[*i], p, scratch).len() as u64
+                    })
+                    .sum::<u64>()
+            })
+        });
+        if findings.is_some_and(|f| f != n) {
+            return Err(format!(
+                "the parallel scan found {n} findings, the sequential one {findings:?}"
+            ));
+        }
+        push(
+            format!("engine_scan_{threads}t"),
+            "engine scan_post, rayon pool",
+            bytes,
+            secs,
+        );
+    }
+
+    if want("ac-par") {
+        let (secs, _) = best_of(a.repeat, || {
+            pool.install(|| {
+                lines
+                    .par_iter()
+                    .map(|l| ac.find_overlapping_iter(l).count() as u64)
+                    .sum::<u64>()
+            })
+        });
+        push(
+            format!("ac_plain_{threads}t"),
+            "plain aho-corasick, rayon pool",
+            line_bytes,
+            secs,
+        );
+    }
+
+    println!("engine_throughput: {}", notes.join("; "));
+    println!();
+    println!(
+        "{:<16} {:>10} {:>11} {:>9}  what",
+        "run", "MiB/s", "posts/s", "seconds"
+    );
+    for r in &rows {
+        println!(
+            "{:<16} {:>10.1} {:>11.0} {:>9.3}  {}",
+            r.name,
+            r.mibps(),
+            r.postsps(),
+            r.secs,
+            r.what
+        );
+    }
+    let get = |name: &str| rows.iter().find(|r| r.name == name).map(Row::mibps);
+    println!();
+    if let (Some(ac1), Some(eng1)) = (get("ac_plain_1t"), get("engine_scan_1t")) {
+        println!(
+            "ratio engine/plain, 1 thread (throughput): {:.3}  (plain is {:.1}x faster)",
+            eng1 / ac1,
+            ac1 / eng1
+        );
+    }
+    if let (Some(eng1), Some(engn)) = (
+        get("engine_scan_1t"),
+        get(&format!("engine_scan_{threads}t")),
+    ) {
+        println!(
+            "ratio engine {threads} threads / 1 thread: {:.2}",
+            engn / eng1
+        );
+    }
+    for r in &rows {
+        println!(
+            "RESULT {} {:.2} {:.0} {:.4}",
+            r.name,
+            r.mibps(),
+            r.postsps(),
+            r.secs
+        );
+    }
+    Ok(())
+}

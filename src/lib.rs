@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod error;
 pub mod model;
 pub mod pipeline;
 pub mod registry;

@@ -54,24 +54,6 @@ impl Platform {
     }
 }
 
-impl fmt::Display for Platform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Platform {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Platform::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown platform `{s}`: expected one of wechat, weibo, toutiao, app")
-            })
-    }
-}
-
 /// What kind of breach a rule detects; each maps to articles of the Measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,12 +95,6 @@ impl Category {
             Category::False => "不实",
             Category::Unhealthy => "不健康",
         }
-    }
-}
-
-impl fmt::Display for Category {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -166,23 +142,39 @@ impl Severity {
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// `Display` (the identifier) and `FromStr` (from the identifier) for the
+/// enums below that have `ALL` and `as_str`, with an error that lists the
+/// accepted values.
+macro_rules! identifier_enum {
+    ($t:ty, $what:literal) => {
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                <$t>::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| {
+                        let all: Vec<&str> = <$t>::ALL.iter().map(|v| v.as_str()).collect();
+                        format!(
+                            "unknown {} `{s}`: expected one of {}",
+                            $what,
+                            all.join(", ")
+                        )
+                    })
+            }
+        }
+    };
 }
 
-impl FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Severity::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown severity `{s}`: expected low, medium, high or critical")
-            })
-    }
-}
+identifier_enum!(Platform, "platform");
+identifier_enum!(Category, "category");
+identifier_enum!(Severity, "severity");
 
 /// A person named on the registration form: the responsible leader
 /// (主管领导) or the back-end administrator (后台管理员).

@@ -8,57 +8,19 @@
 //! fields, bad dates, duplicate ids and duplicate platform account ids.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::error::line_of;
 use crate::model::{Account, Contact, Platform, SourceSpec};
 
-/// A problem in the registry file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistryError {
-    /// The registry file.
-    pub file: String,
-    /// 1-based line, when known.
-    pub line: Option<usize>,
-    /// The field at fault, when known (e.g. `account.created`).
-    pub field: Option<String>,
-    /// What is wrong and what to do.
-    pub message: String,
-}
-
-impl fmt::Display for RegistryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(field) = &self.field {
-            write!(f, ": field `{field}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
+/// A problem in the registry file: file, line, field, what to do.
+pub type RegistryError = crate::error::Located;
 
 /// Every problem found in a registry, so they can all be fixed in one go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistryErrors(pub Vec<RegistryError>);
-
-impl fmt::Display for RegistryErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{e}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for RegistryErrors {}
+pub type RegistryErrors = crate::error::Problems;
 
 /// A loaded, validated registry.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,14 +42,8 @@ impl Registry {
 /// the registry file's folder.
 pub fn load(path: &Path) -> Result<Registry, RegistryErrors> {
     let shown = path.display().to_string();
-    let one = |message: String| {
-        RegistryErrors(vec![RegistryError {
-            file: shown.clone(),
-            line: None,
-            field: None,
-            message,
-        }])
-    };
+    let one =
+        |message: String| RegistryErrors::one(RegistryError::new(shown.clone(), None, message));
     let bytes = std::fs::read(path).map_err(|e| {
         one(format!(
             "cannot read the registry: {e}; pass the registry file with --registry (the demo's is fixtures/demo/accounts.toml)"
@@ -111,37 +67,32 @@ pub fn load(path: &Path) -> Result<Registry, RegistryErrors> {
 pub fn parse(text: &str, shown: &str, base: &Path) -> Result<Vec<Account>, RegistryErrors> {
     let file: RawRegistry = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start));
-        RegistryErrors(vec![RegistryError {
-            file: shown.to_string(),
+        RegistryErrors::one(RegistryError::new(
+            shown,
             line,
-            field: None,
-            message: format!(
+            format!(
                 "{}; see docs/REGISTRY.md for the registry format",
                 e.message().trim_end()
             ),
-        }])
+        ))
     })?;
     let mut errors = Vec::new();
     let mut accounts = Vec::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut platform_ids: HashMap<(Platform, String), usize> = HashMap::new();
     if file.account.is_empty() {
-        errors.push(RegistryError {
-            file: shown.to_string(),
-            line: None,
-            field: None,
-            message: "no accounts: add one [[account]] table per official account".into(),
-        });
+        errors.push(RegistryError::new(
+            shown,
+            None,
+            "no accounts: add one [[account]] table per official account",
+        ));
     }
     for raw in file.account {
         let line = line_of(text, raw.id.span().start);
         let mut err = |l: usize, field: &str, message: String| {
-            errors.push(RegistryError {
-                file: shown.to_string(),
-                line: Some(l),
-                field: Some(field.to_string()),
-                message,
-            })
+            errors.push(
+                RegistryError::new(shown, Some(l), message).about(Some(format!("field `{field}`"))),
+            )
         };
         let id = raw.id.get_ref().trim().to_string();
         if id.is_empty() {
@@ -237,17 +188,8 @@ pub fn parse(text: &str, shown: &str, base: &Path) -> Result<Vec<Account>, Regis
     if errors.is_empty() {
         Ok(accounts)
     } else {
-        Err(RegistryErrors(errors))
+        Err(crate::error::Problems(errors))
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[derive(Deserialize)]

@@ -64,6 +64,9 @@ pub fn snippet(text: &str, start: usize, end: usize) -> String {
 /// Groups a post's hits into findings: one per (rule, normalized match),
 /// reporting the first occurrence (title before body) and the count.
 pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -> Vec<Finding> {
+    if hits.is_empty() {
+        return Vec::new();
+    }
     let mut groups: BTreeMap<(usize, &str), (usize, u32, bool)> = BTreeMap::new();
     for (i, h) in hits.iter().enumerate() {
         let g = groups

@@ -171,7 +171,7 @@ pub fn check_listing(findings: &[Finding], title: &str, body: &str, lang: Lang) 
         let (line_no, col, marked) = mark_in_line(text, f.char_start, f.char_end);
         let _ = writeln!(
             s,
-            "[{}] {} {} {} · {} ({})",
+            "[{}] {} {} {} · {}{}",
             if zh {
                 f.rule.severity.label_zh()
             } else {
@@ -191,9 +191,9 @@ pub fn check_listing(findings: &[Finding], title: &str, body: &str, lang: Lang) 
             f.rule.id,
             if f.evasion {
                 if zh {
-                    "疑似规避"
+                    " （疑似规避）"
                 } else {
-                    "evasion"
+                    " (evasion)"
                 }
             } else {
                 ""

@@ -12,6 +12,7 @@ use toml::Spanned;
 use super::{Context, Origin, Pack, Rule, RuleError, RuleErrors, RuleSet};
 use crate::engine::normalize::{compact_form, folded_form, is_break_char};
 use crate::engine::validate::Validator;
+use crate::error::line_of;
 use crate::model::{Category, Severity};
 
 /// The files of a rule folder: the packs, and a way to read the word lists
@@ -29,12 +30,8 @@ struct DirFiles {
 
 impl PackFiles for DirFiles {
     fn packs(&self) -> Result<Vec<(String, String, String)>, RuleError> {
-        let dir_error = |message: String| RuleError {
-            file: self.root.display().to_string(),
-            line: None,
-            rule: None,
-            message,
-        };
+        let dir_error =
+            |message: String| RuleError::new(self.root.display().to_string(), None, message);
         let entries = std::fs::read_dir(&self.root).map_err(|e| {
             dir_error(format!(
                 "cannot read the rules folder: {e}; pass an existing folder with --rules, or omit --rules to use the packs built into xunjian"
@@ -54,20 +51,17 @@ impl PackFiles for DirFiles {
         let mut out = Vec::new();
         for path in paths {
             let shown = path.display().to_string();
-            let bytes = std::fs::read(&path).map_err(|e| RuleError {
-                file: shown.clone(),
-                line: None,
-                rule: None,
-                message: format!("cannot read: {e}"),
-            })?;
-            let text = String::from_utf8(bytes).map_err(|e| RuleError {
-                file: shown.clone(),
-                line: None,
-                rule: None,
-                message: format!(
-                    "not valid UTF-8 (byte {}); save the file as UTF-8",
-                    e.utf8_error().valid_up_to()
-                ),
+            let bytes = std::fs::read(&path)
+                .map_err(|e| RuleError::new(shown.clone(), None, format!("cannot read: {e}")))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                RuleError::new(
+                    shown.clone(),
+                    None,
+                    format!(
+                        "not valid UTF-8 (byte {}); save the file as UTF-8",
+                        e.utf8_error().valid_up_to()
+                    ),
+                )
             })?;
             let rel = path
                 .file_name()
@@ -159,7 +153,7 @@ pub fn load_files(files: &'static [(&'static str, &'static str)]) -> Result<Rule
 }
 
 fn load_from(files: &dyn PackFiles) -> Result<RuleSet, RuleErrors> {
-    let packs = files.packs().map_err(|e| RuleErrors(vec![e]))?;
+    let packs = files.packs().map_err(RuleErrors::one)?;
     let mut set = RuleSet::default();
     let mut errors = Vec::new();
     let mut pack_ids: HashMap<String, String> = HashMap::new();
@@ -179,15 +173,17 @@ fn load_from(files: &dyn PackFiles) -> Result<RuleSet, RuleErrors> {
                     ),
                     None => (None, None),
                 };
-                ctx.errors.push(RuleError {
-                    file: shown.clone(),
-                    line,
-                    rule,
-                    message: format!(
-                        "{}; see docs/RULES.md for the rule-pack format",
-                        e.message().trim_end()
-                    ),
-                });
+                ctx.errors.push(
+                    RuleError::new(
+                        shown.clone(),
+                        line,
+                        format!(
+                            "{}; see docs/RULES.md for the rule-pack format",
+                            e.message().trim_end()
+                        ),
+                    )
+                    .about(rule.map(|r| format!("rule `{r}`"))),
+                );
                 continue;
             }
         };
@@ -256,7 +252,7 @@ fn load_from(files: &dyn PackFiles) -> Result<RuleSet, RuleErrors> {
     if errors.is_empty() {
         Ok(set)
     } else {
-        Err(RuleErrors(errors))
+        Err(crate::error::Problems(errors))
     }
 }
 
@@ -267,12 +263,10 @@ struct FileCtx<'a> {
 
 impl FileCtx<'_> {
     fn push(&mut self, line: usize, rule: Option<&str>, message: String) {
-        self.errors.push(RuleError {
-            file: self.shown.to_string(),
-            line: Some(line),
-            rule: rule.map(str::to_string),
-            message,
-        });
+        self.errors.push(
+            RuleError::new(self.shown, Some(line), message)
+                .about(rule.map(|r| format!("rule `{r}`"))),
+        );
     }
 
     /// Checks that every word can match (non-empty once normalized, no
@@ -323,12 +317,14 @@ impl FileCtx<'_> {
                             continue;
                         }
                         if let Some(problem) = word_problem(w) {
-                            self.errors.push(RuleError {
-                                file: shown.clone(),
-                                line: Some(i + 1),
-                                rule: Some(id.clone()),
-                                message: format!("keyword `{w}` {problem}"),
-                            });
+                            self.errors.push(
+                                RuleError::new(
+                                    shown.clone(),
+                                    Some(i + 1),
+                                    format!("keyword `{w}` {problem}"),
+                                )
+                                .about(Some(format!("rule `{id}`"))),
+                            );
                         } else if seen.insert(w.to_string()) {
                             keywords.push(w.to_string());
                         }
@@ -463,16 +459,6 @@ fn word_problem(word: &str) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// The id of the `[[rule]]` table that contains `offset`, if any.

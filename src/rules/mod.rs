@@ -127,50 +127,10 @@ impl RuleSet {
 
 /// A problem found while loading rule packs: which file, which line, which
 /// rule, what is wrong and what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleError {
-    /// The file (path, or `embedded:NAME`).
-    pub file: String,
-    /// 1-based line, when known.
-    pub line: Option<usize>,
-    /// The rule id, when the problem is inside a rule.
-    pub rule: Option<String>,
-    /// What is wrong, and what to do.
-    pub message: String,
-}
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(rule) = &self.rule {
-            write!(f, ": rule `{rule}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for RuleError {}
+pub type RuleError = crate::error::Located;
 
 /// Every problem found in a load, so a rule author fixes them all in one go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleErrors(pub Vec<RuleError>);
-
-impl fmt::Display for RuleErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{e}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for RuleErrors {}
+pub type RuleErrors = crate::error::Problems;
 
 /// The article's number as officers write it, e.g. `第十三条`.
 pub fn article_label(article: u32) -> String {

@@ -476,6 +476,7 @@ fn check(a: CheckArgs) -> Exit {
         url: String::new(),
         published_at: None,
         author: String::new(),
+        truncated: false,
     };
     let draft_account = AccountRef {
         id: "draft".into(),

@@ -251,7 +251,7 @@ impl Account {
 }
 
 /// One published (or draft) post, reduced to plain text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Post {
     /// The post's id on its platform (or in the export).
     pub id: String,
@@ -265,6 +265,10 @@ pub struct Post {
     pub published_at: Option<DateTime<FixedOffset>>,
     /// Author or editor, if known.
     pub author: String,
+    /// True when the source delivered only part of the post (e.g. a Weibo
+    /// long post cut at its preview, or a post over the size limit): the scan
+    /// saw only what is in `text`.
+    pub truncated: bool,
 }
 
 /// Which part of a post a hit was found in.
@@ -364,6 +368,8 @@ pub struct PostRef {
     pub published_at: String,
     /// Author.
     pub author: String,
+    /// True when the scan saw only part of the post (see [`Post::truncated`]).
+    pub truncated: bool,
 }
 
 /// The rule fields every finding carries.
@@ -415,4 +421,18 @@ pub struct Finding {
     pub snippet: String,
     /// True when any occurrence needed folding or noise skipping.
     pub evasion: bool,
+    /// Whether this finding was already known before this run (set by the
+    /// state store; `New` without one).
+    pub novelty: Novelty,
+}
+
+/// Whether a finding is new in this run or was already known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Novelty {
+    /// First seen in this run.
+    #[default]
+    New,
+    /// Reported by an earlier run.
+    Known,
 }

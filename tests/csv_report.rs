@@ -5,7 +5,7 @@
 //! `XUNJIAN_BLESS=1 cargo test --test csv_report`.
 
 use xunjian::model::{
-    AccountRef, Category, Contact, Field, Finding, Platform, PostRef, RuleRef, Severity,
+    AccountRef, Category, Contact, Field, Finding, Novelty, Platform, PostRef, RuleRef, Severity,
 };
 use xunjian::report::{csv, Lang};
 
@@ -37,6 +37,7 @@ fn finding(matched: &str, title: &str, snippet: &str) -> Finding {
             url: "https://weibo.com/5068000001/5068003349200016".into(),
             published_at: "2026-10-09T18:20:00+08:00".into(),
             author: "".into(),
+            truncated: false,
         },
         rule: RuleRef {
             id: "personal_info.resident_id".into(),
@@ -56,6 +57,7 @@ fn finding(matched: &str, title: &str, snippet: &str) -> Finding {
         char_end: 30,
         snippet: snippet.into(),
         evasion: false,
+        novelty: Novelty::New,
     }
 }
 

@@ -86,6 +86,7 @@ fn hits(e: &Engine, text: &str) -> Vec<(String, String, bool)> {
         url: String::new(),
         published_at: None,
         author: String::new(),
+        truncated: false,
     };
     e.hits(&post, &mut Scratch::new())
         .into_iter()
@@ -219,6 +220,7 @@ fn title_and_body_are_scanned_and_grouped() {
         url: String::new(),
         published_at: None,
         author: String::new(),
+        truncated: false,
     };
     let account = xunjian::model::AccountRef {
         id: "a".into(),

@@ -324,6 +324,7 @@ impl GenPost {
             url: self.url.clone(),
             published_at: chrono::DateTime::parse_from_rfc3339(&self.published_at).ok(),
             author: self.author.clone(),
+            truncated: false,
         }
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{AccountRef, Field, Finding, Hit, Post, PostRef, RuleRef};
+use crate::model::{AccountRef, Field, Finding, Hit, Novelty, Post, PostRef, RuleRef};
 use crate::rules::RuleSet;
 
 /// Characters of context kept on each side of a match in a snippet.
@@ -84,6 +84,7 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
             .map(|t| t.to_rfc3339())
             .unwrap_or_default(),
         author: post.author.clone(),
+        truncated: post.truncated,
     };
     let mut out: Vec<Finding> = groups
         .into_values()
@@ -125,6 +126,7 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
                 char_end,
                 snippet: snippet(text, h.start, h.end),
                 evasion,
+                novelty: Novelty::New,
             }
         })
         .collect();

@@ -11,11 +11,11 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::{write_atomic, Lang};
-use crate::model::{Contact, Finding};
+use crate::model::{Contact, Finding, Novelty};
 use crate::rules::article_label;
 
 /// Column headers, Chinese and English, in order.
-pub const COLUMNS: [(&str, &str); 36] = [
+pub const COLUMNS: [(&str, &str); 38] = [
     ("指纹", "fingerprint"),
     ("主办单位", "unit"),
     ("部门", "department"),
@@ -43,6 +43,8 @@ pub const COLUMNS: [(&str, &str); 36] = [
     ("结束字符", "char_end"),
     ("上下文", "snippet"),
     ("疑似规避", "evasion"),
+    ("内容不完整", "truncated"),
+    ("新发现", "new"),
     ("主管领导", "leader"),
     ("领导联系电话", "leader_phone"),
     ("后台管理员", "admin"),
@@ -85,6 +87,16 @@ fn phones(c: &Contact) -> String {
         .join(" / ")
 }
 
+fn yes_no(v: bool, lang: Lang) -> String {
+    match (v, lang) {
+        (true, Lang::Zh) => "是",
+        (false, Lang::Zh) => "否",
+        (true, Lang::En) => "yes",
+        (false, Lang::En) => "no",
+    }
+    .to_string()
+}
+
 /// The cells of one finding's row, before neutralisation.
 fn row(f: &Finding, lang: Lang) -> Vec<String> {
     let zh = lang == Lang::Zh;
@@ -120,11 +132,9 @@ fn row(f: &Finding, lang: Lang) -> Vec<String> {
         f.char_start.to_string(),
         f.char_end.to_string(),
         f.snippet.clone(),
-        if f.evasion {
-            pick("是", "yes")
-        } else {
-            pick("否", "no")
-        },
+        yes_no(f.evasion, lang),
+        yes_no(f.post.truncated, lang),
+        yes_no(f.novelty == Novelty::New, lang),
         person(&f.account.leader, lang),
         phones(&f.account.leader),
         person(&f.account.admin, lang),

@@ -54,6 +54,7 @@ pub fn run(engine: &Engine) -> Outcome {
                 url: String::new(),
                 published_at: None,
                 author: String::new(),
+                truncated: false,
             };
             let matched: Vec<String> = engine
                 .hits(&post, &mut scratch)

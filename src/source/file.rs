@@ -319,6 +319,7 @@ fn build_post(
         url,
         published_at,
         author,
+        truncated: false,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Throughput of the xunjian engine against the plain Aho-Corasick floor,
 //! in one process, on posts already in memory (reading and JSON parsing are
-//! not timed).
+//! timed once, separately, and excluded from every other figure).
 //!
 //! ```text
 //! cargo run --release --example engine_throughput -- --data bench-data [--threads N] [--repeat 3]
@@ -8,6 +8,8 @@
 //!
 //! `--data` is a folder written by `examples/gen_corpus.rs`. Timed, each the
 //! best of `--repeat` runs:
+//! - `read_jsonl_1t` (one run only): reading the accounts' JSONL exports
+//!   with `ExportReader` into memory, as `xunjian scan` does;
 //! - `ac_plain_1t`: `AhoCorasick::new(keywords)` (default settings),
 //!   overlapping count over each post's raw `title + " " + text`;
 //! - `normalize_1t`: [`Normalized::normalize`] of every title and body;
@@ -19,7 +21,7 @@
 //!   `par_iter().map_init(Scratch::new, ..)` as the scan pipeline does;
 //! - `ac_plain_Nt`: the plain automaton on the same pool, for reference.
 //!
-//! Lines `RESULT NAME MIB_PER_S POSTS_PER_S SECONDS` are for
+//! Lines `RESULT NAME MIB_PER_S POSTS_PER_S SECONDS CORES` are for
 //! `scripts/bench-e2e.sh`.
 
 use std::path::PathBuf;
@@ -58,6 +60,7 @@ struct Row {
     bytes: u64,
     posts: u64,
     secs: f64,
+    cores: Option<f64>,
 }
 
 impl Row {
@@ -79,14 +82,45 @@ fn main() -> ExitCode {
     }
 }
 
-/// Best wall time of `repeat` runs of `f`, and its last result.
-fn best_of<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::INFINITY;
+/// Wall time of one run and the cores it kept busy on average.
+#[derive(Clone, Copy)]
+struct Timing {
+    secs: f64,
+    /// CPU time (user + system) of the process over wall time; `None` where
+    /// `/proc/self/stat` cannot be read. Well under the thread count means
+    /// other processes took the cores.
+    cores: Option<f64>,
+}
+
+/// User + system CPU seconds of this process (Linux).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses): state is
+    // field 3, utime 14, stime 15, in clock ticks (100 a second on Linux).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// The fastest of `repeat` runs of `f`, and the last result.
+fn best_of<T>(repeat: usize, mut f: impl FnMut() -> T) -> (Timing, T) {
+    let mut best = Timing {
+        secs: f64::INFINITY,
+        cores: None,
+    };
     let mut last = None;
     for _ in 0..repeat.max(1) {
+        let cpu = cpu_seconds();
         let t = Instant::now();
         let r = f();
-        best = best.min(t.elapsed().as_secs_f64());
+        let secs = t.elapsed().as_secs_f64();
+        if secs < best.secs {
+            best = Timing {
+                secs,
+                cores: cpu.zip(cpu_seconds()).map(|(a, b)| (b - a) / secs),
+            };
+        }
         last = Some(r);
     }
     (best, last.expect("at least one run"))
@@ -111,22 +145,20 @@ fn run(a: &Args) -> Result<(), String> {
 
     let registry =
         xunjian::registry::load(&a.data.join("accounts.toml")).map_err(|e| e.to_string())?;
-    let t = Instant::now();
-    let mut posts: Vec<(usize, Post)> = Vec::new();
     let accounts: Vec<AccountRef> = registry.accounts.iter().map(AccountRef::from).collect();
-    for (i, account) in registry.accounts.iter().enumerate() {
-        let reader = ExportReader::open(&account.source).map_err(|e| e.to_string())?;
-        for post in reader {
-            posts.push((i, post.map_err(|e| e.to_string())?));
+    // Reading and JSON parsing, timed once: what `xunjian scan` does on one
+    // thread before each batch is scanned in parallel.
+    let (read, posts) = best_of(1, || -> Result<Vec<(usize, Post)>, String> {
+        let mut posts = Vec::new();
+        for (i, account) in registry.accounts.iter().enumerate() {
+            let reader = ExportReader::open(&account.source).map_err(|e| e.to_string())?;
+            for post in reader {
+                posts.push((i, post.map_err(|e| e.to_string())?));
+            }
         }
-    }
-    let read = t.elapsed();
-    println!(
-        "engine_throughput: read {} posts from {} in {:.1} s (reading is not timed below)",
-        posts.len(),
-        a.data.join("posts").display(),
-        read.as_secs_f64()
-    );
+        Ok(posts)
+    });
+    let posts = posts?;
     let n_posts = posts.len() as u64;
     let bytes: u64 = posts
         .iter()
@@ -183,19 +215,26 @@ fn run(a: &Args) -> Result<(), String> {
 
     let want = |name: &str| a.only.is_empty() || a.only.iter().any(|o| o == name);
     let mut rows: Vec<Row> = Vec::new();
-    let mut push = |name: String, what: &'static str, bytes: u64, secs: f64| {
+    let mut push = |name: String, what: &'static str, bytes: u64, t: Timing| {
         rows.push(Row {
             name,
             what,
             bytes,
             posts: n_posts,
-            secs,
+            secs: t.secs,
+            cores: t.cores,
         })
     };
     let mut notes = Vec::new();
+    push(
+        "read_jsonl_1t".into(),
+        "ExportReader: read + parse JSONL",
+        bytes,
+        read,
+    );
 
     if want("ac") {
-        let (secs, matches) = best_of(a.repeat, || {
+        let (t, matches) = best_of(a.repeat, || {
             lines
                 .iter()
                 .map(|l| ac.find_overlapping_iter(l).count() as u64)
@@ -206,12 +245,12 @@ fn run(a: &Args) -> Result<(), String> {
             "ac_plain_1t".into(),
             "plain aho-corasick, raw text, count",
             line_bytes,
-            secs,
+            t,
         );
     }
 
     if want("normalize") {
-        let (secs, total) = best_of(a.repeat, || {
+        let (t, total) = best_of(a.repeat, || {
             let mut n = Normalized::new();
             let mut total = 0usize;
             for (_, p) in &posts {
@@ -223,11 +262,11 @@ fn run(a: &Args) -> Result<(), String> {
             total
         });
         std::hint::black_box(total);
-        push("normalize_1t".into(), "normalizer alone", bytes, secs);
+        push("normalize_1t".into(), "normalizer alone", bytes, t);
     }
 
     if want("hits") {
-        let (secs, (all, bench)) = best_of(a.repeat, || {
+        let (t, (all, bench)) = best_of(a.repeat, || {
             let mut scratch = Scratch::new();
             let (mut all, mut bench) = (0u64, 0u64);
             for (_, p) in &posts {
@@ -242,13 +281,13 @@ fn run(a: &Args) -> Result<(), String> {
             "engine_hits_1t".into(),
             "engine hits (normalize + match)",
             bytes,
-            secs,
+            t,
         );
     }
 
     let mut findings = None;
     if want("scan") {
-        let (secs, n) = best_of(a.repeat, || {
+        let (t, n) = best_of(a.repeat, || {
             let mut scratch = Scratch::new();
             posts
                 .iter()
@@ -261,12 +300,12 @@ fn run(a: &Args) -> Result<(), String> {
             "engine_scan_1t".into(),
             "engine scan_post (hits + findings)",
             bytes,
-            secs,
+            t,
         );
     }
 
     if want("scan-par") {
-        let (secs, n) = best_of(a.repeat, || {
+        let (t, n) = best_of(a.repeat, || {
             pool.install(|| {
                 posts
                     .par_iter()
@@ -285,12 +324,12 @@ fn run(a: &Args) -> Result<(), String> {
             format!("engine_scan_{threads}t"),
             "engine scan_post, rayon pool",
             bytes,
-            secs,
+            t,
         );
     }
 
     if want("ac-par") {
-        let (secs, _) = best_of(a.repeat, || {
+        let (t, _) = best_of(a.repeat, || {
             pool.install(|| {
                 lines
                     .par_iter()
@@ -302,23 +341,24 @@ fn run(a: &Args) -> Result<(), String> {
             format!("ac_plain_{threads}t"),
             "plain aho-corasick, rayon pool",
             line_bytes,
-            secs,
+            t,
         );
     }
 
     println!("engine_throughput: {}", notes.join("; "));
     println!();
     println!(
-        "{:<16} {:>10} {:>11} {:>9}  what",
-        "run", "MiB/s", "posts/s", "seconds"
+        "{:<16} {:>10} {:>11} {:>9} {:>6}  what",
+        "run", "MiB/s", "posts/s", "seconds", "cores"
     );
     for r in &rows {
         println!(
-            "{:<16} {:>10.1} {:>11.0} {:>9.3}  {}",
+            "{:<16} {:>10.1} {:>11.0} {:>9.3} {:>6}  {}",
             r.name,
             r.mibps(),
             r.postsps(),
             r.secs,
+            r.cores.map_or("?".to_string(), |c| format!("{c:.2}")),
             r.what
         );
     }
@@ -342,11 +382,12 @@ fn run(a: &Args) -> Result<(), String> {
     }
     for r in &rows {
         println!(
-            "RESULT {} {:.2} {:.0} {:.4}",
+            "RESULT {} {:.2} {:.0} {:.4} {}",
             r.name,
             r.mibps(),
             r.postsps(),
-            r.secs
+            r.secs,
+            r.cores.map_or("?".to_string(), |c| format!("{c:.2}"))
         );
     }
     Ok(())

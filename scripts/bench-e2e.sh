@@ -15,7 +15,12 @@
 #      (one process, so the ratios come from one run);
 #    - `xunjian scan` end to end (read JSONL, scan, write CSV + JSON) under
 #      /usr/bin/time -v for wall time and peak RSS;
-# 4. prints a table: MiB/s and posts/s of each, and the ratios.
+# 4. prints a table: MiB/s, posts/s and cores busy (CPU time / wall time)
+#    of each, and the ratios. Logs are kept in bench-data/logs/.
+#
+# The machine should be otherwise idle: the in-memory figures are the best
+# of REPEAT runs, but the parallel and end-to-end ones suffer from any
+# other load.
 #
 # Environment: REPEAT (timed runs per in-memory measurement, default 3),
 # THREADS (default: nproc), SEED (default 42), ACCOUNTS (default 20).
@@ -32,6 +37,7 @@ cd "$(dirname "$0")/.."
 DATA=bench-data
 LOGS="$DATA/logs"
 
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 echo "== build (release)"
 cargo build --release --bin xunjian \
     --example gen_corpus --example ac_baseline --example engine_throughput
@@ -75,11 +81,15 @@ RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$LOGS/scan-time.
 # The summary's total is the largest "findings" count in the JSON report.
 FINDINGS=$(grep -o -h -E '"findings": ?[0-9]+' "$DATA"/out/*.json 2>/dev/null \
     | grep -o -E '[0-9]+$' | sort -n | tail -1 || true)
-echo "RESULT xunjian_scan_e2e $(awk -v m="$TEXT_MIB" -v w="$WALL" 'BEGIN { printf "%.2f", m / w }') \
-$(awk -v p="$POSTS" -v w="$WALL" 'BEGIN { printf "%.0f", p / w }') $WALL" > "$LOGS/scan.txt"
+CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$LOGS/scan-time.txt")
+awk -v m="$TEXT_MIB" -v p="$POSTS" -v w="$WALL" -v c="$CPU" \
+    'BEGIN { printf "RESULT xunjian_scan_e2e %.2f %.0f %.2f %.2f\n", m / w, p / w, w, c / w }' \
+    > "$LOGS/scan.txt"
 cat "$LOGS/scan.txt"
 
 echo
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg); \"cores\" below is CPU time / wall time:"
+echo "   well under the thread count means other processes took the cores, not that xunjian idled"
 echo "== results: $MB MiB, $POSTS posts, $KEYWORDS keywords, $(nproc) cores, $THREADS threads"
 cat "$LOGS/ac_baseline.txt" "$LOGS/engine_throughput.txt" "$LOGS/scan.txt" | awk \
     -v threads="$THREADS" -v rss="$RSS_KB" -v findings="$FINDINGS" '
@@ -87,11 +97,12 @@ cat "$LOGS/ac_baseline.txt" "$LOGS/engine_throughput.txt" "$LOGS/scan.txt" | awk
         name = $2
         if (name == "ac_plain_1t" && seen_ac++) name = "ac_plain_1t (same process)"
         else if (name == "ac_plain_1t") name = "ac_plain_1t (own process)"
-        mib[name] = $3; pps[name] = $4; order[n++] = name
+        mib[name] = $3; pps[name] = $4; cores[name] = $6; order[n++] = name
     }
     END {
-        printf "%-30s %10s %12s\n", "run", "MiB/s", "posts/s"
-        for (i = 0; i < n; i++) printf "%-30s %10.1f %12.0f\n", order[i], mib[order[i]], pps[order[i]]
+        printf "%-30s %10s %12s %7s\n", "run", "MiB/s", "posts/s", "cores"
+        for (i = 0; i < n; i++)
+            printf "%-30s %10.1f %12.0f %7s\n", order[i], mib[order[i]], pps[order[i]], cores[order[i]]
         base = mib["ac_plain_1t (same process)"]
         one = mib["engine_scan_1t"]; all = mib["engine_scan_" threads "t"]
         e2e = mib["xunjian_scan_e2e"]

@@ -16,3 +16,4 @@ pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod store;

@@ -212,6 +212,40 @@ pub enum SourceSpec {
         /// Absolute or registry-relative path, resolved against the registry's folder.
         path: std::path::PathBuf,
     },
+    /// A WeChat official account read through the publish API
+    /// (`freepublish/batchget`), see `docs/CONNECTORS.md`.
+    Wechat {
+        /// NAME of the environment variable holding the AppID (never the value).
+        app_id_env: String,
+        /// NAME of the environment variable holding the AppSecret (never the value).
+        app_secret_env: String,
+        /// API base URL without a trailing slash (default `https://api.weixin.qq.com`).
+        base_url: String,
+    },
+    /// A Weibo account read through `statuses/user_timeline` with the
+    /// account owner's OAuth2 token.
+    Weibo {
+        /// The account's numeric uid (defaults to `platform_account_id`).
+        uid: String,
+        /// NAME of the environment variable holding the access token (never the value).
+        access_token_env: String,
+        /// API base URL without a trailing slash (default `https://api.weibo.com`).
+        base_url: String,
+    },
+    /// An RSS 2.0 / Atom / JSON Feed: an RSSHub route, a unit's own site, or
+    /// a local `file://` feed.
+    Feed {
+        /// Absolute `http(s)://` or `file://` URL (registry-relative `file:` URLs
+        /// are resolved when the registry is loaded).
+        url: String,
+    },
+    /// A unit's own CMS speaking the JSON contract of `docs/CONNECTORS.md`.
+    JsonApi {
+        /// The items endpoint, e.g. `https://app.example.gov.cn/api/xunjian/items`.
+        base_url: String,
+        /// NAME of the environment variable holding a bearer token, if the CMS needs one.
+        token_env: Option<String>,
+    },
 }
 
 /// One registered official account, as filed with the Information Center.

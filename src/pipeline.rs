@@ -1,10 +1,13 @@
-//! One scan run: read each selected account's posts, scan them in parallel,
-//! collect findings and per-account results.
+//! One scan run: read each selected account's posts, skip what the state
+//! store has already scanned, scan the rest in parallel, and record posts,
+//! findings and the account's position in one transaction per account.
 //!
 //! Accounts are read one after another; each account's posts are read in
-//! batches of [`BATCH_POSTS`] and every batch is scanned on the rayon pool
-//! the caller installed, so memory stays bounded by one batch plus the
-//! findings, whatever the size of the exports.
+//! batches of [`BATCH_POSTS`], and every batch is scanned on the rayon pool
+//! the caller installed and written into the account's open transaction, so
+//! memory stays bounded by one batch plus the run's findings, whatever the
+//! size of the sources. A process that dies before an account's commit
+//! leaves nothing of it in the store: the next run reads it again.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -13,9 +16,10 @@ use chrono::{DateTime, FixedOffset, Local};
 use rayon::prelude::*;
 
 use crate::engine::{Engine, Scratch};
-use crate::model::{Account, AccountRef, Finding, Post};
+use crate::model::{Account, AccountRef, Finding, Novelty, Post};
 use crate::source::file::ExportReader;
 use crate::source::ReadProblem;
+use crate::store::{content_hash, AccountCommit, GoneFinding, ScannedPost, Store, StoreError};
 
 /// Posts read before a batch is handed to the scanning threads.
 pub const BATCH_POSTS: usize = 2048;
@@ -23,13 +27,41 @@ pub const BATCH_POSTS: usize = 2048;
 /// Problems kept per account for reports (the count covers them all).
 pub const MAX_PROBLEMS_KEPT: usize = 100;
 
-/// How a run treats posts by date.
+/// A place in a run where a test can stop the process (see [`Hold`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldPoint {
+    /// After the account's posts and findings are written, before the commit.
+    BeforeCommit,
+    /// Right after the account's commit.
+    AfterCommit,
+}
+
+/// Test hook: stop at a point of the n-th account (1-based), announce it on
+/// stderr and wait to be killed. Set from `XUNJIAN_TEST_HOLD` by the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hold {
+    /// Where.
+    pub point: HoldPoint,
+    /// Which account, counting from 1.
+    pub account: usize,
+}
+
+/// What a run scans and how.
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
     /// Scan only posts published at or after this time.
     pub since: Option<DateTime<FixedOffset>>,
     /// Scan only posts published before this time.
     pub until: Option<DateTime<FixedOffset>>,
+    /// Scan posts again even when the store has scanned them unchanged.
+    pub rescan: bool,
+    /// Scan again the stored posts last scanned with other rule versions,
+    /// from their stored text when the source no longer delivers them.
+    pub rescan_changed_rules: bool,
+    /// `pack@version,…` of the rules in use.
+    pub rule_versions: String,
+    /// Test hook.
+    pub hold: Option<Hold>,
 }
 
 /// How far one account's scan got.
@@ -44,6 +76,17 @@ pub enum AccountStatus {
     Failed,
 }
 
+impl AccountStatus {
+    /// The identifier stored and reported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Complete => "complete",
+            AccountStatus::Incomplete => "incomplete",
+            AccountStatus::Failed => "failed",
+        }
+    }
+}
+
 /// The outcome for one account.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AccountResult {
@@ -53,16 +96,24 @@ pub struct AccountResult {
     pub status: AccountStatus,
     /// Posts read from the source.
     pub posts_read: u64,
-    /// Posts scanned (read and within --since/--until).
+    /// Posts scanned in this run.
     pub posts_scanned: u64,
+    /// Posts read but already scanned, unchanged, with the same rules.
+    pub posts_unchanged: u64,
+    /// Stored posts scanned again because the rules changed.
+    pub posts_from_store: u64,
     /// Posts read but outside --since/--until.
     pub posts_out_of_range: u64,
     /// Posts scanned that had no publication time (kept even with --since/--until).
     pub posts_without_time: u64,
+    /// Posts the source delivered only in part.
+    pub posts_truncated: u64,
     /// Bytes of title and body text scanned.
     pub bytes_scanned: u64,
-    /// Findings in this account.
+    /// Findings in this account in this run.
     pub findings: u64,
+    /// Of those, findings first seen in this run.
+    pub findings_new: u64,
     /// Every problem counted.
     pub problem_count: u64,
     /// The first [`MAX_PROBLEMS_KEPT`] problems.
@@ -86,6 +137,16 @@ pub struct Progress<'a> {
     pub elapsed: Duration,
 }
 
+/// A finding that no longer fires on a post scanned again, with its account.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Gone {
+    /// Registry id of the account.
+    pub account: String,
+    /// The stored finding.
+    #[serde(flatten)]
+    pub finding: GoneFinding,
+}
+
 /// Everything a run produced.
 #[derive(Debug, Clone)]
 pub struct ScanOutcome {
@@ -95,8 +156,10 @@ pub struct ScanOutcome {
     pub finished_at: DateTime<FixedOffset>,
     /// One result per selected account, in registry order.
     pub accounts: Vec<AccountResult>,
-    /// Every finding, sorted by [`sort_findings`].
+    /// Every finding of the run, sorted by [`sort_findings`].
     pub findings: Vec<Finding>,
+    /// Findings recorded earlier that no longer fire on posts scanned again.
+    pub gone: Vec<Gone>,
 }
 
 impl ScanOutcome {
@@ -112,9 +175,27 @@ impl ScanOutcome {
         self.accounts.iter().map(|a| a.posts_scanned).sum()
     }
 
+    /// Posts read in all accounts.
+    pub fn posts_read(&self) -> u64 {
+        self.accounts.iter().map(|a| a.posts_read).sum()
+    }
+
+    /// Posts skipped as already scanned.
+    pub fn posts_unchanged(&self) -> u64 {
+        self.accounts.iter().map(|a| a.posts_unchanged).sum()
+    }
+
     /// Bytes scanned in all accounts.
     pub fn bytes_scanned(&self) -> u64 {
         self.accounts.iter().map(|a| a.bytes_scanned).sum()
+    }
+
+    /// Findings first seen in this run.
+    pub fn findings_new(&self) -> u64 {
+        self.findings
+            .iter()
+            .filter(|f| f.novelty == Novelty::New)
+            .count() as u64
     }
 }
 
@@ -123,18 +204,29 @@ pub fn now() -> DateTime<FixedOffset> {
     Local::now().fixed_offset()
 }
 
-/// Scans `accounts` on the current rayon pool, calling `progress` after
-/// every batch.
+/// The store of a run and the run's id in it.
+pub struct RunStore<'a> {
+    /// The store.
+    pub store: &'a mut (dyn Store + Send),
+    /// The run's id.
+    pub run: i64,
+}
+
+/// Scans `accounts` on the current rayon pool, recording into `store` when
+/// given, calling `progress` after every batch. Fails only on a store error
+/// (the accounts committed before it stay committed).
 pub fn scan(
     engine: &Engine,
     accounts: &[&Account],
     options: &ScanOptions,
+    mut store: Option<RunStore<'_>>,
     progress: &mut dyn FnMut(Progress<'_>),
-) -> ScanOutcome {
+) -> Result<ScanOutcome, StoreError> {
     let started_at = now();
     let clock = Instant::now();
     let mut results = Vec::with_capacity(accounts.len());
     let mut findings = Vec::new();
+    let mut gone = Vec::new();
     let mut posts_total = 0u64;
     for (done, account) in accounts.iter().enumerate() {
         let mut tick = |posts_in_account: u64, findings_so_far: u64| {
@@ -147,7 +239,26 @@ pub fn scan(
                 elapsed: clock.elapsed(),
             })
         };
-        let result = scan_account(engine, account, options, &mut findings, &mut tick);
+        let mut run = AccountRun {
+            engine,
+            account,
+            options,
+            store: store.as_mut(),
+            findings: &mut findings,
+            gone: &mut gone,
+            result: AccountResult::new(account),
+            last_post_at: None,
+            ordinal: done + 1,
+        };
+        let result = match run.run(&mut tick) {
+            Ok(()) => run.result,
+            Err(e) => {
+                if let Some(s) = store.as_mut() {
+                    s.store.abort_account();
+                }
+                return Err(e);
+            }
+        };
         posts_total += result.posts_scanned;
         results.push(result);
     }
@@ -160,116 +271,259 @@ pub fn scan(
         elapsed: clock.elapsed(),
     });
     sort_findings(&mut findings);
-    ScanOutcome {
+    Ok(ScanOutcome {
         started_at,
         finished_at: now(),
         accounts: results,
         findings,
+        gone,
+    })
+}
+
+impl AccountResult {
+    fn new(account: &Account) -> AccountResult {
+        AccountResult {
+            account: AccountRef::from(account),
+            status: AccountStatus::Complete,
+            posts_read: 0,
+            posts_scanned: 0,
+            posts_unchanged: 0,
+            posts_from_store: 0,
+            posts_out_of_range: 0,
+            posts_without_time: 0,
+            posts_truncated: 0,
+            bytes_scanned: 0,
+            findings: 0,
+            findings_new: 0,
+            problem_count: 0,
+            problems: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, problem: &ReadProblem) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_PROBLEMS_KEPT {
+            self.problems.push(problem.to_string());
+        }
     }
 }
 
-fn scan_account(
-    engine: &Engine,
-    account: &Account,
-    options: &ScanOptions,
-    findings: &mut Vec<Finding>,
-    tick: &mut dyn FnMut(u64, u64),
-) -> AccountResult {
-    let account_ref = AccountRef::from(account);
-    let mut result = AccountResult {
-        account: account_ref.clone(),
-        status: AccountStatus::Complete,
-        posts_read: 0,
-        posts_scanned: 0,
-        posts_out_of_range: 0,
-        posts_without_time: 0,
-        bytes_scanned: 0,
-        findings: 0,
-        problem_count: 0,
-        problems: Vec::new(),
-    };
-    let reader = match ExportReader::open(&account.source) {
-        Ok(r) => r,
-        Err(p) => {
-            result.status = AccountStatus::Failed;
-            note(&mut result, &p);
-            return result;
+/// The scan of one account.
+struct AccountRun<'a, 's> {
+    engine: &'a Engine,
+    account: &'a Account,
+    options: &'a ScanOptions,
+    store: Option<&'a mut RunStore<'s>>,
+    findings: &'a mut Vec<Finding>,
+    gone: &'a mut Vec<Gone>,
+    result: AccountResult,
+    last_post_at: Option<DateTime<FixedOffset>>,
+    ordinal: usize,
+}
+
+impl AccountRun<'_, '_> {
+    fn run(&mut self, tick: &mut dyn FnMut(u64, u64)) -> Result<(), StoreError> {
+        let key = self.account.key();
+        if let Some(s) = self.store.as_mut() {
+            s.store.begin_account(&key)?;
         }
-    };
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut batch: Vec<Post> = Vec::with_capacity(BATCH_POSTS);
-    let flush = |batch: &mut Vec<Post>, result: &mut AccountResult, findings: &mut Vec<Finding>| {
-        let found: Vec<Vec<Finding>> = batch
-            .par_iter()
-            .map_init(Scratch::new, |scratch, post| {
-                engine.scan_post(&account_ref, post, scratch)
-            })
-            .collect();
-        for f in found {
-            result.findings += f.len() as u64;
-            findings.extend(f);
-        }
-        batch.clear();
-    };
-    for item in reader {
-        let post = match item {
-            Ok(p) => p,
+        match ExportReader::open(&self.account.source) {
+            Ok(reader) => self.read_all(reader, tick)?,
             Err(p) => {
-                note(&mut result, &p);
-                continue;
+                self.result.status = AccountStatus::Failed;
+                self.result.note(&p);
             }
-        };
-        result.posts_read += 1;
-        if !seen.insert(post.id.clone()) {
-            note(
-                &mut result,
-                &ReadProblem {
-                    file: account.id.clone(),
+        }
+        if self.options.rescan_changed_rules {
+            self.rescan_stored(tick)?;
+        }
+        if self.result.problem_count > 0 && self.result.status == AccountStatus::Complete {
+            self.result.status = if self.result.posts_read == 0 {
+                AccountStatus::Failed
+            } else {
+                AccountStatus::Incomplete
+            };
+        }
+        self.hold(HoldPoint::BeforeCommit);
+        if let Some(s) = self.store.as_mut() {
+            let last = self.last_post_at.map(|t| t.to_rfc3339());
+            s.store.finish_account(
+                s.run,
+                &key,
+                &AccountCommit {
+                    account_id: &self.account.id,
+                    status: self.result.status.as_str(),
+                    posts_read: self.result.posts_read,
+                    posts_scanned: self.result.posts_scanned,
+                    findings: self.result.findings,
+                    problems: &self.result.problems,
+                    cursor: None,
+                    last_post_at: last.as_deref(),
+                },
+            )?;
+        }
+        self.hold(HoldPoint::AfterCommit);
+        Ok(())
+    }
+
+    fn hold(&self, point: HoldPoint) {
+        if self.options.hold
+            == Some(Hold {
+                point,
+                account: self.ordinal,
+            })
+        {
+            eprintln!("xunjian-test-hold {point:?} {}", self.ordinal);
+            loop {
+                std::thread::sleep(Duration::from_secs(60));
+            }
+        }
+    }
+
+    fn read_all(
+        &mut self,
+        reader: ExportReader,
+        tick: &mut dyn FnMut(u64, u64),
+    ) -> Result<(), StoreError> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut batch: Vec<Post> = Vec::with_capacity(BATCH_POSTS);
+        for item in reader {
+            let post = match item {
+                Ok(p) => p,
+                Err(p) => {
+                    self.result.note(&p);
+                    continue;
+                }
+            };
+            self.result.posts_read += 1;
+            if !seen.insert(post.id.clone()) {
+                self.result.note(&ReadProblem {
+                    file: self.account.id.clone(),
                     line: None,
                     message: format!(
                         "post id `{}` appears more than once; only the first was scanned",
                         post.id
                     ),
                     fatal: false,
-                },
-            );
-            continue;
-        }
-        match post.published_at {
-            Some(t)
-                if options.since.is_some_and(|s| t < s)
-                    || options.until.is_some_and(|u| t >= u) =>
-            {
-                result.posts_out_of_range += 1;
+                });
                 continue;
             }
-            None => result.posts_without_time += 1,
-            Some(_) => {}
+            match post.published_at {
+                Some(t)
+                    if self.options.since.is_some_and(|s| t < s)
+                        || self.options.until.is_some_and(|u| t >= u) =>
+                {
+                    self.result.posts_out_of_range += 1;
+                    continue;
+                }
+                Some(t) => {
+                    if self.last_post_at.is_none_or(|l| t > l) {
+                        self.last_post_at = Some(t);
+                    }
+                }
+                None => self.result.posts_without_time += 1,
+            }
+            batch.push(post);
+            if batch.len() == BATCH_POSTS {
+                self.process(std::mem::take(&mut batch), false)?;
+                tick(self.result.posts_scanned, self.findings.len() as u64);
+            }
         }
-        result.posts_scanned += 1;
-        result.bytes_scanned += (post.title.len() + post.text.len()) as u64;
-        batch.push(post);
-        if batch.len() == BATCH_POSTS {
-            flush(&mut batch, &mut result, findings);
-            tick(result.posts_scanned, findings.len() as u64);
-        }
+        self.process(batch, false)?;
+        tick(self.result.posts_scanned, self.findings.len() as u64);
+        Ok(())
     }
-    flush(&mut batch, &mut result, findings);
-    tick(result.posts_scanned, findings.len() as u64);
-    if result.problem_count > 0 && result.status == AccountStatus::Complete {
-        result.status = if result.posts_read == 0 {
-            AccountStatus::Failed
-        } else {
-            AccountStatus::Incomplete
-        };
-    }
-    result
-}
 
-fn note(result: &mut AccountResult, problem: &ReadProblem) {
-    result.problem_count += 1;
-    if result.problems.len() < MAX_PROBLEMS_KEPT {
-        result.problems.push(problem.to_string());
+    fn rescan_stored(&mut self, tick: &mut dyn FnMut(u64, u64)) -> Result<(), StoreError> {
+        let key = self.account.key();
+        loop {
+            let Some(s) = self.store.as_mut() else {
+                return Ok(());
+            };
+            let stored =
+                s.store
+                    .stale_posts(s.run, &key, &self.options.rule_versions, BATCH_POSTS)?;
+            if stored.is_empty() {
+                return Ok(());
+            }
+            self.result.posts_from_store += stored.len() as u64;
+            self.process(stored.into_iter().map(|p| p.post).collect(), true)?;
+            tick(self.result.posts_scanned, self.findings.len() as u64);
+        }
+    }
+
+    /// Scans the posts of a batch the store has not seen as they are, and
+    /// records them. `forced`: scan every post (they came from the store).
+    fn process(&mut self, batch: Vec<Post>, forced: bool) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let hashes: Vec<String> = batch.iter().map(content_hash).collect();
+        let key = self.account.key();
+        let mut wanted = vec![true; batch.len()];
+        if let (Some(s), false, false) = (self.store.as_mut(), forced, self.options.rescan) {
+            let ids: Vec<&str> = batch.iter().map(|p| p.id.as_str()).collect();
+            let known = s.store.known_posts(&key, &ids)?;
+            for (i, p) in batch.iter().enumerate() {
+                if let Some(k) = known.get(&p.id) {
+                    let same_rules = k.rule_versions == self.options.rule_versions;
+                    if k.content_hash == hashes[i]
+                        && (same_rules || !self.options.rescan_changed_rules)
+                    {
+                        wanted[i] = false;
+                    }
+                }
+            }
+        }
+        let account_ref = &self.result.account;
+        let engine = self.engine;
+        let mut scanned: Vec<(usize, Vec<Finding>)> = batch
+            .par_iter()
+            .enumerate()
+            .filter(|(i, _)| wanted[*i])
+            .map_init(Scratch::new, |scratch, (i, post)| {
+                (i, engine.scan_post(account_ref, post, scratch))
+            })
+            .collect();
+        self.result.posts_unchanged += (batch.len() - scanned.len()) as u64;
+        if let Some(s) = self.store.as_mut() {
+            let records: Vec<ScannedPost<'_>> = scanned
+                .iter()
+                .map(|(i, f)| ScannedPost {
+                    post: &batch[*i],
+                    content_hash: &hashes[*i],
+                    findings: f,
+                })
+                .collect();
+            let outcome =
+                s.store
+                    .record_batch(s.run, &key, &self.options.rule_versions, &records)?;
+            let known: HashSet<&str> = outcome.known.iter().map(String::as_str).collect();
+            for f in scanned.iter_mut().flat_map(|(_, fs)| fs.iter_mut()) {
+                if known.contains(f.fingerprint.as_str()) {
+                    f.novelty = Novelty::Known;
+                }
+            }
+            self.gone.extend(outcome.gone.into_iter().map(|g| Gone {
+                account: self.account.id.clone(),
+                finding: g,
+            }));
+        }
+        for (i, _) in &scanned {
+            let p = &batch[*i];
+            self.result.posts_scanned += 1;
+            self.result.bytes_scanned += (p.title.len() + p.text.len()) as u64;
+            if p.truncated {
+                self.result.posts_truncated += 1;
+            }
+        }
+        for (_, fs) in scanned {
+            self.result.findings += fs.len() as u64;
+            self.result.findings_new +=
+                fs.iter().filter(|f| f.novelty == Novelty::New).count() as u64;
+            self.findings.extend(fs);
+        }
+        Ok(())
     }
 }
 

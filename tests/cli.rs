@@ -14,9 +14,19 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A state database path of its own for each command, so that no test
+/// writes `xunjian.db` into the repository or shares state with another.
+fn scratch_db() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    std::env::temp_dir().join(format!("xunjian-cli-test-{}-{n}.db", std::process::id()))
+}
+
 fn xunjian(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xunjian"))
         .args(args)
+        .env("XUNJIAN_DB", scratch_db())
         .current_dir(root())
         .stdin(Stdio::null())
         .output()
@@ -27,6 +37,7 @@ fn xunjian_stdin(args: &[&str], input: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_xunjian"))
         .args(args)
+        .env("XUNJIAN_DB", scratch_db())
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -50,25 +61,40 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Runs a scan into a fresh folder and returns (output, the JSON report).
+/// The report of a run: `<out>/<run label>/findings.json`.
+fn find_report(out: &Path, name: &str) -> Option<PathBuf> {
+    for run in fs::read_dir(out).ok()?.filter_map(Result::ok) {
+        let p = run.path().join(name);
+        if p.exists() {
+            return Some(p);
+        }
+    }
+    None
+}
+
+fn read_json(out: &Path) -> Option<Value> {
+    find_report(out, "findings.json")
+        .map(|p| serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap())
+}
+
+/// Runs a scan of the demo with a fresh state database and report folder;
+/// returns (output, the JSON report, the folder).
 fn scan(extra: &[&str]) -> (Output, Option<Value>, tempfile::TempDir) {
-    let out = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let db = dir.path().join("state.db");
     let mut args = vec![
         "scan",
         "--registry",
         "fixtures/demo/accounts.toml",
         "--out",
-        out.path().to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
     let o = xunjian(&args);
-    let json = fs::read_dir(out.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap());
-    (o, json, out)
+    (o, read_json(&out), dir)
 }
 
 fn golden_lines(report: &Value) -> String {
@@ -118,13 +144,8 @@ fn demo_scan_reports_exactly_the_expected_findings() {
         stdout.contains("300") && stdout.contains(".csv") && stdout.contains(".json"),
         "{stdout}"
     );
-    let csv = fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "csv"))
-        .unwrap();
-    let bytes = fs::read(csv).unwrap();
+    let csv = find_report(&dir.path().join("reports"), "findings.csv").unwrap();
+    let bytes = fs::read(&csv).unwrap();
     assert!(bytes.starts_with("\u{feff}\"指纹\"".as_bytes()));
     let rows = text(&bytes).matches("\r\n").count();
     assert_eq!(
@@ -132,7 +153,7 @@ fn demo_scan_reports_exactly_the_expected_findings() {
         1 + report["summary"]["findings"].as_u64().unwrap()
     );
     // No temporary files are left behind.
-    let leftovers: Vec<_> = fs::read_dir(dir.path())
+    let leftovers: Vec<_> = fs::read_dir(csv.parent().unwrap())
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
@@ -237,6 +258,7 @@ fn malformed_lines_make_the_run_incomplete_but_are_not_lost() {
         reg.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
+        "--no-db",
     ]);
     assert_eq!(code(&o), 3, "incomplete outranks findings");
     let stdout = text(&o.stdout);
@@ -244,12 +266,7 @@ fn malformed_lines_make_the_run_incomplete_but_are_not_lost() {
         stdout.contains("posts.jsonl:2"),
         "problem named in the summary: {stdout}"
     );
-    let json = fs::read_dir(&out)
-        .unwrap()
-        .filter_map(Result::ok)
-        .find(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .unwrap();
-    let r: Value = serde_json::from_str(&fs::read_to_string(json.path()).unwrap()).unwrap();
+    let r = read_json(&out).expect("JSON report");
     assert_eq!(r["run"]["complete"], false);
     assert_eq!(r["run"]["failed_accounts"][0]["id"], "t");
     assert_eq!(r["run"]["accounts"][0]["status"], "incomplete");

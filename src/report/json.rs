@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{write_atomic, Counts};
 use crate::model::Finding;
-use crate::pipeline::{AccountResult, AccountStatus, ScanOutcome};
+use crate::pipeline::{AccountResult, AccountStatus, Gone, ScanOutcome};
 use crate::rules::RuleSet;
 
 /// Version of the JSON layout.
@@ -35,6 +35,10 @@ pub struct RunMeta {
     pub since: Option<String>,
     /// `--until`, RFC 3339.
     pub until: Option<String>,
+    /// The state database, when one was used.
+    pub database: Option<String>,
+    /// The run's id in the state database.
+    pub database_run_id: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -45,6 +49,9 @@ struct Report<'a> {
     rule_packs: Vec<PackEntry<'a>>,
     summary: Summary,
     findings: &'a [Finding],
+    /// Findings recorded by earlier runs that no longer fire on posts scanned
+    /// again in this run (edited posts, changed rules); kept, not deleted.
+    no_longer_firing: &'a [Gone],
 }
 
 #[derive(Serialize)]
@@ -85,9 +92,13 @@ struct Summary {
     accounts: usize,
     accounts_failed: usize,
     accounts_incomplete: usize,
+    posts_read: u64,
     posts_scanned: u64,
+    posts_unchanged: u64,
     bytes_scanned: u64,
     findings: u64,
+    findings_new: u64,
+    findings_known: u64,
     evasions: u64,
     by_category: BTreeMap<String, u64>,
     by_severity: BTreeMap<String, u64>,
@@ -142,9 +153,13 @@ pub fn write_to(
             accounts: outcome.accounts.len(),
             accounts_failed: count_status(AccountStatus::Failed),
             accounts_incomplete: count_status(AccountStatus::Incomplete),
+            posts_read: outcome.posts_read(),
             posts_scanned: outcome.posts_scanned(),
+            posts_unchanged: outcome.posts_unchanged(),
             bytes_scanned: outcome.bytes_scanned(),
             findings: counts.total(),
+            findings_new: outcome.findings_new(),
+            findings_known: counts.total() - outcome.findings_new(),
             evasions: outcome.findings.iter().filter(|f| f.evasion).count() as u64,
             by_category: counts
                 .by
@@ -169,6 +184,7 @@ pub fn write_to(
                 .collect(),
         },
         findings: &outcome.findings,
+        no_longer_firing: &outcome.gone,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     out.write_all(b"\n")

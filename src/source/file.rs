@@ -61,6 +61,16 @@ impl ExportReader {
         let (path, csv) = match spec {
             SourceSpec::Jsonl { path } => (path, false),
             SourceSpec::Csv { path } => (path, true),
+            other => {
+                return Err(ReadProblem {
+                    file: crate::source::net::describe(other),
+                    line: None,
+                    message: "not an export source: this account is read over the network; \
+                              fetch it with source::net::NetClient (see docs/CONNECTORS.md)"
+                        .into(),
+                    fatal: true,
+                })
+            }
         };
         let problem = |message: String| ReadProblem {
             file: path.display().to_string(),

@@ -3,10 +3,12 @@
 //! Each source yields an account's posts as [`Post`]s, reporting every
 //! record it cannot read as a [`ReadProblem`] (file, line, what is wrong)
 //! instead of stopping or skipping silently. Local exports are in [`file`];
-//! HTML bodies become plain text in [`html`].
+//! HTML bodies become plain text in [`html`]; platform connectors (WeChat,
+//! Weibo, feeds, a unit's CMS) are in [`net`].
 
 pub mod file;
 pub mod html;
+pub mod net;
 
 use std::fmt;
 

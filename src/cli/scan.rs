@@ -1,0 +1,547 @@
+//! `xunjian scan`: the nightly scan, a rescan of chosen accounts, and the
+//! state-database handling around them (lock, run record, registry snapshot).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use clap::{Args, ValueEnum};
+
+use super::{fail, load_rules, Exit, FailOn, RuleArgs};
+use crate::model::{Account, Platform};
+use crate::pipeline::{self, Hold, HoldPoint, Progress, RunStore, ScanOptions, ScanOutcome};
+use crate::report::{self, json::RunMeta, Lang};
+use crate::store::lock::DbLock;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{RunKind, RunStart, RunTotals, Store};
+
+#[derive(Args, Debug)]
+pub(super) struct ScanArgs {
+    /// The account registry.
+    #[arg(long, value_name = "FILE", default_value = "accounts.toml")]
+    registry: PathBuf,
+    #[command(flatten)]
+    rules: RuleArgs,
+    /// Scan only this account (registry id); repeatable.
+    #[arg(long = "account", value_name = "ID")]
+    accounts: Vec<String>,
+    /// Scan only accounts of this host unit (主办单位); repeatable.
+    #[arg(long = "unit", value_name = "UNIT")]
+    units: Vec<String>,
+    /// Scan only accounts on this platform; repeatable.
+    #[arg(long = "platform", value_name = "PLATFORM")]
+    platforms: Vec<PlatformArg>,
+    /// Scan only posts published from this point: YYYY-MM-DD (midnight in --tz), `today`, `yesterday`, `7d` (7 days ago), or an RFC 3339 time.
+    #[arg(long, value_name = "WHEN")]
+    since: Option<String>,
+    /// Scan only posts published up to this point: YYYY-MM-DD, `today` and `yesterday` include that whole day.
+    #[arg(long, value_name = "WHEN")]
+    until: Option<String>,
+    /// Time zone for dates in --since/--until: an IANA name or an offset such as +08:00.
+    #[arg(long, value_name = "TZ", default_value = "Asia/Shanghai")]
+    tz: String,
+    /// Folder for the reports; each run writes into its own sub-folder named after the run.
+    #[arg(long, value_name = "DIR", default_value = "xunjian-reports")]
+    out: PathBuf,
+    /// Report formats to write.
+    #[arg(long, value_delimiter = ',', default_value = "csv,json")]
+    format: Vec<ReportFormat>,
+    /// Exit 1 when a finding new in this run is at or above this severity (`none`: never).
+    #[arg(long, value_name = "SEVERITY", default_value = "low")]
+    fail_on: FailOn,
+    /// Scanning threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// The state database: what was scanned, findings and their review status, run history.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "xunjian.db",
+        env = "XUNJIAN_DB"
+    )]
+    db: PathBuf,
+    /// Scan without a state database: every post is scanned and every finding is new.
+    #[arg(long, conflicts_with_all = ["rescan", "rescan_changed_rules"])]
+    no_db: bool,
+    /// Scan the selected accounts' posts again even if already scanned (from --since, or from the start).
+    #[arg(long)]
+    rescan: bool,
+    /// Scan again the stored posts last scanned with other rule-pack versions.
+    #[arg(long)]
+    rescan_changed_rules: bool,
+    /// Days a post's text is kept in the state database for --rescan-changed-rules (0: not kept).
+    #[arg(long, value_name = "DAYS", default_value_t = 180)]
+    keep_text_days: u32,
+    /// Seconds to wait for another run holding the state database.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    lock_wait: u64,
+    /// Language of report headers and the summary.
+    #[arg(long, default_value = "zh")]
+    lang: Lang,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// A time zone given by name or by offset.
+#[derive(Debug, Clone, Copy)]
+enum Zone {
+    Named(chrono_tz::Tz),
+    Fixed(FixedOffset),
+}
+
+impl Zone {
+    fn parse(s: &str) -> Result<Zone, String> {
+        if let Ok(tz) = s.parse::<chrono_tz::Tz>() {
+            return Ok(Zone::Named(tz));
+        }
+        if s.eq_ignore_ascii_case("utc") || s == "Z" {
+            return Ok(Zone::Fixed(FixedOffset::east_opt(0).expect("zero offset")));
+        }
+        DateTime::parse_from_rfc3339(&format!("2000-01-01T00:00:00{s}"))
+            .map(|t| Zone::Fixed(*t.offset()))
+            .map_err(|_| format!("--tz {s}: not a time zone; use an IANA name such as Asia/Shanghai or an offset such as +08:00"))
+    }
+
+    fn today(self) -> NaiveDate {
+        match self {
+            Zone::Named(tz) => Utc::now().with_timezone(&tz).date_naive(),
+            Zone::Fixed(off) => Utc::now().with_timezone(&off).date_naive(),
+        }
+    }
+
+    fn midnight(self, d: NaiveDate) -> Result<DateTime<FixedOffset>, String> {
+        let n = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+        match self {
+            Zone::Named(tz) => tz
+                .from_local_datetime(&n)
+                .earliest()
+                .map(|t| t.fixed_offset()),
+            Zone::Fixed(off) => off.from_local_datetime(&n).single(),
+        }
+        .ok_or_else(|| format!("{d} has no midnight in this time zone"))
+    }
+}
+
+/// Parses `--since`/`--until`. An `until` day includes the whole day.
+fn parse_bound(s: &str, end_of_day: bool, zone: Zone) -> Result<DateTime<FixedOffset>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t);
+    }
+    if let Some(days) = s.strip_suffix('d').and_then(|n| n.parse::<i64>().ok()) {
+        return Ok((Utc::now() - chrono::Duration::days(days)).fixed_offset());
+    }
+    let day = match s {
+        "today" => zone.today(),
+        "yesterday" => zone.today().pred_opt().unwrap_or(zone.today()),
+        _ => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            format!("`{s}` is not a date: use YYYY-MM-DD, today, yesterday, Nd or an RFC 3339 time")
+        })?,
+    };
+    let day = if end_of_day {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    zone.midnight(day)
+}
+
+/// Reads the test hook `XUNJIAN_TEST_HOLD=before-commit:N|after-commit:N`.
+fn test_hold() -> Option<Hold> {
+    let v = std::env::var("XUNJIAN_TEST_HOLD").ok()?;
+    let (point, n) = v.split_once(':')?;
+    let point = match point {
+        "before-commit" => HoldPoint::BeforeCommit,
+        "after-commit" => HoldPoint::AfterCommit,
+        _ => return None,
+    };
+    Some(Hold {
+        point,
+        account: n.parse().ok()?,
+    })
+}
+
+/// A run label (report folder name) not used yet in `out`.
+fn run_label(started: DateTime<FixedOffset>, out: &Path) -> String {
+    let base = started.format("%Y%m%dT%H%M%S").to_string();
+    let mut label = base.clone();
+    let mut n = 2;
+    while out.join(&label).exists() {
+        label = format!("{base}-{n}");
+        n += 1;
+    }
+    label
+}
+
+/// The state database of a run, held for its length.
+struct State {
+    _lock: DbLock,
+    store: SqliteStore,
+    run: i64,
+    label: String,
+}
+
+fn open_state(
+    a: &ScanArgs,
+    start: &RunStart,
+    accounts: &[&Account],
+    quiet: bool,
+) -> Result<State, String> {
+    let lock =
+        DbLock::acquire(&a.db, Duration::from_secs(a.lock_wait)).map_err(|e| e.to_string())?;
+    if let (Some(note), false) = (&lock.took_over, quiet) {
+        eprintln!("xunjian: {note}");
+    }
+    let mut store = SqliteStore::open(&a.db, a.keep_text_days).map_err(|e| e.to_string())?;
+    let (run, label) = store.start_run(start).map_err(|e| e.to_string())?;
+    let changes = store
+        .record_registry(run, &start.started_at, accounts)
+        .map_err(|e| e.to_string())?;
+    if !quiet {
+        for c in changes {
+            eprintln!(
+                "xunjian: note: {} changed its {} from {} to {} since the last run; the Measures (Art. 4) require a new filing form",
+                c.account_id,
+                if c.role == "leader" { "responsible leader" } else { "administrator" },
+                c.before,
+                c.after
+            );
+        }
+    }
+    Ok(State {
+        _lock: lock,
+        store,
+        run,
+        label,
+    })
+}
+
+/// `xunjian scan`.
+pub(super) fn scan(a: ScanArgs) -> Exit {
+    let registry = match crate::registry::load(&a.registry) {
+        Ok(r) => r,
+        Err(e) => return fail(format!("the registry has errors:\n{e}")),
+    };
+    let selected = match select(&registry.accounts, &a) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let zone = match Zone::parse(&a.tz) {
+        Ok(z) => z,
+        Err(e) => return fail(e),
+    };
+    let bound = |v: &Option<String>, end: bool, flag: &str| {
+        v.as_deref()
+            .map(|s| parse_bound(s, end, zone))
+            .transpose()
+            .map_err(|e| format!("{flag}: {e}"))
+    };
+    let (since, until) = match (
+        bound(&a.since, false, "--since"),
+        bound(&a.until, true, "--until"),
+    ) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let (engine, rules_origin) = match load_rules(&a.rules) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let pool = match thread_pool(a.jobs) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let rule_versions: Vec<String> = engine
+        .rules
+        .versions()
+        .into_iter()
+        .map(|(id, v)| format!("{id}@{v}"))
+        .collect();
+    let started = pipeline::now();
+    let label = run_label(started, &a.out);
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let start = RunStart {
+        label: label.clone(),
+        kind: if a.rescan {
+            RunKind::Rescan
+        } else {
+            RunKind::Nightly
+        },
+        arguments: arguments.clone(),
+        started_at: started.to_rfc3339(),
+        rule_versions: rule_versions.join(","),
+    };
+    let mut state = if a.no_db {
+        None
+    } else {
+        match open_state(&a, &start, &selected, a.quiet) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(e),
+        }
+    };
+    // The store may have given the run another label (two runs in a second).
+    let label = state.as_ref().map_or(label, |s| s.label.clone());
+    let out_dir = a.out.join(&label);
+    let options = ScanOptions {
+        since,
+        until,
+        rescan: a.rescan,
+        rescan_changed_rules: a.rescan_changed_rules,
+        rule_versions: start.rule_versions.clone(),
+        hold: test_hold(),
+    };
+    let tty = std::io::stderr().is_terminal();
+    let mut printer = ProgressPrinter {
+        enabled: !a.quiet,
+        tty,
+        // In a log, the first line comes after the first interval.
+        last: if tty { None } else { Some(Instant::now()) },
+    };
+    let run_store = state.as_mut().map(|s| RunStore {
+        store: &mut s.store,
+        run: s.run,
+    });
+    let result = pool.install(|| {
+        pipeline::scan(&engine, &selected, &options, run_store, &mut |p| {
+            printer.update(p)
+        })
+    });
+    let outcome: ScanOutcome = match result {
+        Ok(o) => o,
+        Err(e) => {
+            if let Some(s) = state.as_mut() {
+                let totals = RunTotals {
+                    status: "failed".into(),
+                    finished_at: pipeline::now().to_rfc3339(),
+                    ..RunTotals::default()
+                };
+                let _ = s.store.finish_run(s.run, &totals, &e.to_string());
+            }
+            return fail(format!(
+                "{e}\nthe accounts committed before this error are kept; rerun to continue"
+            ));
+        }
+    };
+    let meta = RunMeta {
+        id: label.clone(),
+        kind: start.kind.as_str().into(),
+        arguments,
+        registry: Some(registry.path.display().to_string()),
+        rules: rules_origin,
+        since: options.since.map(|t| t.to_rfc3339()),
+        until: options.until.map(|t| t.to_rfc3339()),
+        database: if a.no_db {
+            None
+        } else {
+            Some(a.db.display().to_string())
+        },
+        database_run_id: state.as_ref().map(|s| s.run),
+    };
+    let (written, report_failed) = write_reports(&a, &out_dir, &meta, &outcome, &engine.rules);
+    if let Some(s) = state.as_mut() {
+        let failed = outcome
+            .accounts
+            .iter()
+            .filter(|x| x.status != pipeline::AccountStatus::Complete)
+            .count() as u64;
+        let totals = RunTotals {
+            status: if outcome.complete() {
+                "complete"
+            } else {
+                "incomplete"
+            }
+            .into(),
+            finished_at: outcome.finished_at.to_rfc3339(),
+            accounts_ok: outcome.accounts.len() as u64 - failed,
+            accounts_failed: failed,
+            posts_fetched: outcome.posts_read(),
+            posts_scanned: outcome.posts_scanned(),
+            findings_new: outcome.findings_new(),
+            findings_existing: outcome.findings.len() as u64 - outcome.findings_new(),
+        };
+        let note = if report_failed {
+            "a report could not be written"
+        } else {
+            ""
+        };
+        if let Err(e) = s.store.finish_run(s.run, &totals, note) {
+            eprintln!("xunjian: {e}");
+        }
+    }
+    if !a.quiet {
+        print!("{}", report::text::scan_summary(&outcome, &written, a.lang));
+    }
+    if report_failed {
+        Exit::ReportFailed
+    } else if !outcome.complete() {
+        Exit::Incomplete
+    } else if a.fail_on.tripped(&outcome.findings) {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    }
+}
+
+/// Writes the run's reports into `dir`; returns the paths written and
+/// whether any failed.
+fn write_reports(
+    a: &ScanArgs,
+    dir: &Path,
+    meta: &RunMeta,
+    outcome: &ScanOutcome,
+    rules: &crate::rules::RuleSet,
+) -> (Vec<String>, bool) {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!(
+            "xunjian: cannot create the report folder {}: {e}",
+            dir.display()
+        );
+        return (Vec::new(), true);
+    }
+    let mut written = Vec::new();
+    let mut failed = false;
+    for format in dedup(&a.format) {
+        let (path, result) = match format {
+            ReportFormat::Csv => {
+                let path = dir.join("findings.csv");
+                let r = report::csv::write(&path, &outcome.findings, a.lang);
+                (path, r)
+            }
+            ReportFormat::Json => {
+                let path = dir.join("findings.json");
+                let r = report::json::write(&path, meta, outcome, rules);
+                (path, r)
+            }
+        };
+        match result {
+            Ok(()) => written.push(path.display().to_string()),
+            Err(e) => {
+                eprintln!("xunjian: cannot write {}: {e}", path.display());
+                failed = true;
+            }
+        }
+    }
+    (written, failed)
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlatformArg {
+    Wechat,
+    Weibo,
+    Toutiao,
+    App,
+}
+
+impl From<PlatformArg> for Platform {
+    fn from(p: PlatformArg) -> Platform {
+        match p {
+            PlatformArg::Wechat => Platform::Wechat,
+            PlatformArg::Weibo => Platform::Weibo,
+            PlatformArg::Toutiao => Platform::Toutiao,
+            PlatformArg::App => Platform::App,
+        }
+    }
+}
+
+fn select<'a>(accounts: &'a [Account], a: &ScanArgs) -> Result<Vec<&'a Account>, String> {
+    for id in &a.accounts {
+        if !accounts.iter().any(|x| &x.id == id) {
+            let known: Vec<&str> = accounts.iter().map(|x| x.id.as_str()).collect();
+            return Err(format!(
+                "--account {id}: no such account in the registry; known ids: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    for unit in &a.units {
+        if !accounts.iter().any(|x| &x.unit == unit) {
+            return Err(format!(
+                "--unit {unit}: no account of the registry belongs to this unit"
+            ));
+        }
+    }
+    let platforms: Vec<Platform> = a.platforms.iter().map(|&p| p.into()).collect();
+    let chosen: Vec<&Account> = accounts
+        .iter()
+        .filter(|x| a.accounts.is_empty() || a.accounts.contains(&x.id))
+        .filter(|x| a.units.is_empty() || a.units.contains(&x.unit))
+        .filter(|x| platforms.is_empty() || platforms.contains(&x.platform))
+        .collect();
+    if chosen.is_empty() {
+        return Err(
+            "no account matches the selection (--account/--unit/--platform together)".into(),
+        );
+    }
+    Ok(chosen)
+}
+
+pub(super) fn thread_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let n = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if n == 0 {
+        return Err("--jobs must be at least 1".into());
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| format!("cannot start {n} scanning threads: {e}"))
+}
+
+/// Prints progress to stderr: a self-updating line on a terminal, a line
+/// every 10 seconds in a log.
+struct ProgressPrinter {
+    enabled: bool,
+    tty: bool,
+    last: Option<Instant>,
+}
+
+impl ProgressPrinter {
+    fn update(&mut self, p: Progress<'_>) {
+        if !self.enabled {
+            return;
+        }
+        let every = if self.tty {
+            Duration::from_millis(250)
+        } else {
+            Duration::from_secs(10)
+        };
+        let finished = p.accounts_done == p.accounts_total;
+        if !finished && self.last.is_some_and(|t| t.elapsed() < every) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let line = format!(
+            "[{}/{}] {} posts, {} findings, {:.0} posts/s {}",
+            p.accounts_done,
+            p.accounts_total,
+            p.posts,
+            p.findings,
+            p.posts as f64 / p.elapsed.as_secs_f64().max(1e-3),
+            p.account
+        );
+        let mut err = std::io::stderr().lock();
+        if self.tty {
+            let _ = write!(err, "\r\x1b[2K{line}");
+            if finished {
+                let _ = writeln!(err);
+            }
+        } else {
+            let _ = writeln!(err, "{line}");
+        }
+    }
+}
+
+fn dedup(formats: &[ReportFormat]) -> Vec<ReportFormat> {
+    let mut out = Vec::new();
+    for f in formats {
+        if !out.contains(f) {
+            out.push(*f);
+        }
+    }
+    out
+}

@@ -514,6 +514,10 @@ impl ProgressPrinter {
         if !finished && self.last.is_some_and(|t| t.elapsed() < every) {
             return;
         }
+        // A short run in a log needs no progress line at all.
+        if finished && !self.tty && p.elapsed < every {
+            return;
+        }
         self.last = Some(Instant::now());
         let line = format!(
             "[{}/{}] {} posts, {} findings, {:.0} posts/s {}",

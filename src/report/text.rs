@@ -47,18 +47,34 @@ pub fn scan_summary(outcome: &ScanOutcome, reports: &[String], lang: Lang) -> St
     );
     let _ = writeln!(
         s,
-        "  {:<10}{} ({:.2} MB, {:.1} s, {:.0} posts/s)",
+        "  {:<10}{} {}, {} {} ({:.2} MB, {:.1} s, {:.0} posts/s)",
         if zh { "帖子" } else { "posts" },
         outcome.posts_scanned(),
+        if zh { "篇已扫描" } else { "scanned" },
+        outcome.posts_unchanged(),
+        if zh {
+            "篇此前已扫描且未变"
+        } else {
+            "unchanged since an earlier run"
+        },
         bytes as f64 / 1e6,
         secs,
         outcome.posts_scanned() as f64 / secs.max(1e-3),
     );
+    let new = outcome.findings_new();
     let _ = writeln!(
         s,
-        "  {:<10}{} ({} {})",
+        "  {:<10}{} ({} {}, {} {}, {} {})",
         if zh { "发现" } else { "findings" },
         counts.total(),
+        new,
+        if zh { "条新发现" } else { "new" },
+        counts.total() - new,
+        if zh {
+            "条此前已知"
+        } else {
+            "already known"
+        },
         outcome.findings.iter().filter(|f| f.evasion).count(),
         if zh {
             "条疑似规避"
@@ -66,6 +82,19 @@ pub fn scan_summary(outcome: &ScanOutcome, reports: &[String], lang: Lang) -> St
             "with evasion"
         },
     );
+    if !outcome.gone.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {:<10}{} {}",
+            "",
+            outcome.gone.len(),
+            if zh {
+                "条此前的发现在重新扫描的帖子中不再出现（见 JSON 报告 no_longer_firing）"
+            } else {
+                "earlier findings no longer fire on posts scanned again (JSON: no_longer_firing)"
+            }
+        );
+    }
     let _ = write!(s, "\n  {:<14}", "");
     for sev in Severity::ALL {
         let _ = write!(

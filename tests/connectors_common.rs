@@ -10,7 +10,9 @@ use serde_json::json;
 use support::{account, fast_options, MockServer, Reply};
 use xunjian::model::{Account, Platform, SourceSpec};
 use xunjian::source::net::secret::{redact_url, Secret};
-use xunjian::source::net::{describe, fetch_all_blocking, is_network, Fetched, NetClient, NetOptions};
+use xunjian::source::net::{
+    describe, fetch_all_blocking, is_network, Fetched, NetClient, NetOptions,
+};
 
 const FEED: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>一</title><description>甲</description><guid>a</guid></item>
@@ -81,10 +83,23 @@ fn one_failing_account_never_stops_the_others() {
     assert_eq!(done[0].1.posts.len(), 2);
     assert_eq!(done[5].1.posts.len(), 2);
     assert!(done[1].1.error.as_ref().unwrap().contains("HTTP 404"));
-    assert!(done[2].1.error.as_ref().unwrap().contains("`UNSET_APPID` is not set"));
-    assert!(done[3].1.error.as_ref().unwrap().contains("not a network source"));
+    assert!(done[2]
+        .1
+        .error
+        .as_ref()
+        .unwrap()
+        .contains("`UNSET_APPID` is not set"));
+    assert!(done[3]
+        .1
+        .error
+        .as_ref()
+        .unwrap()
+        .contains("not a network source"));
     let refused = done[4].1.error.as_ref().unwrap();
-    assert!(refused.contains("cannot connect") && refused.contains("gave up after 3 attempts"), "{refused}");
+    assert!(
+        refused.contains("cannot connect") && refused.contains("gave up after 3 attempts"),
+        "{refused}"
+    );
     assert_eq!(done[4].1.requests, 3);
 }
 
@@ -130,7 +145,7 @@ fn the_platform_rate_limit_spaces_requests() {
 #[test]
 fn cursors_are_passed_per_account() {
     let s = server(Duration::ZERO, Duration::ZERO);
-    let accounts = vec![
+    let accounts = [
         feed("a", format!("{}/a", s.base)),
         feed("b", format!("{}/b", s.base)),
     ];
@@ -155,14 +170,18 @@ fn kinds_and_descriptions() {
         url: "https://rsshub.example/weibo/user/1?key=SECRETKEY".into(),
     };
     assert!(is_network(&wechat) && is_network(&feed));
-    assert!(!is_network(&SourceSpec::Csv { path: "x.csv".into() }));
+    assert!(!is_network(&SourceSpec::Csv {
+        path: "x.csv".into()
+    }));
     assert_eq!(describe(&wechat), "wechat https://api.weixin.qq.com");
     assert_eq!(
         describe(&feed),
         "feed https://rsshub.example/weibo/user/1?key=***"
     );
     // An export reader refuses a network source clearly.
-    let err = xunjian::source::file::ExportReader::open(&feed).err().unwrap();
+    let err = xunjian::source::file::ExportReader::open(&feed)
+        .err()
+        .unwrap();
     assert!(err.message.contains("not an export source"), "{err}");
     assert!(!err.to_string().contains("SECRETKEY"));
 }

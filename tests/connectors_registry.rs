@@ -28,18 +28,26 @@ name = "李晓雯"
 }
 
 fn spec(platform: &str, pid: &str, source: &str) -> SourceSpec {
-    let accounts = parse(&registry(platform, pid, source), "reg.toml", Path::new("/base"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let accounts = parse(
+        &registry(platform, pid, source),
+        "reg.toml",
+        Path::new("/base"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     accounts[0].source.clone()
 }
 
 fn errors(platform: &str, pid: &str, source: &str) -> Vec<String> {
-    parse(&registry(platform, pid, source), "reg.toml", Path::new("/base"))
-        .expect_err("expected errors")
-        .0
-        .iter()
-        .map(|e| e.to_string())
-        .collect()
+    parse(
+        &registry(platform, pid, source),
+        "reg.toml",
+        Path::new("/base"),
+    )
+    .expect_err("expected errors")
+    .0
+    .iter()
+    .map(|e| e.to_string())
+    .collect()
 }
 
 #[test]
@@ -61,27 +69,41 @@ fn wechat_with_default_and_custom_base_url() {
         "gh_1",
         "kind = \"wechat\"\napp_id_env = \"A\"\napp_secret_env = \"S\"\nbase_url = \"http://127.0.0.1:8080/wx/\"",
     );
-    assert!(matches!(s, SourceSpec::Wechat { base_url, .. } if base_url == "http://127.0.0.1:8080/wx"));
+    assert!(
+        matches!(s, SourceSpec::Wechat { base_url, .. } if base_url == "http://127.0.0.1:8080/wx")
+    );
 }
 
 #[test]
 fn weibo_uid_defaults_to_the_platform_account_id() {
     assert_eq!(
-        spec("weibo", "6012345678", "kind = \"weibo\"\naccess_token_env = \"XJ_WB\""),
+        spec(
+            "weibo",
+            "6012345678",
+            "kind = \"weibo\"\naccess_token_env = \"XJ_WB\""
+        ),
         SourceSpec::Weibo {
             uid: "6012345678".into(),
             access_token_env: "XJ_WB".into(),
             base_url: "https://api.weibo.com".into(),
         }
     );
-    let s = spec("weibo", "zwfw", "kind = \"weibo\"\naccess_token_env = \"XJ_WB\"\nuid = 7000000001");
+    let s = spec(
+        "weibo",
+        "zwfw",
+        "kind = \"weibo\"\naccess_token_env = \"XJ_WB\"\nuid = 7000000001",
+    );
     assert!(matches!(s, SourceSpec::Weibo { uid, .. } if uid == "7000000001"));
 }
 
 #[test]
 fn feed_and_json_api() {
     assert_eq!(
-        spec("toutiao", "MS4w", "kind = \"feed\"\nurl = \"https://rsshub.example.gov.cn/toutiao/user/token/MS4w\""),
+        spec(
+            "toutiao",
+            "MS4w",
+            "kind = \"feed\"\nurl = \"https://rsshub.example.gov.cn/toutiao/user/token/MS4w\""
+        ),
         SourceSpec::Feed {
             url: "https://rsshub.example.gov.cn/toutiao/user/token/MS4w".into()
         }
@@ -117,13 +139,29 @@ fn missing_fields_name_the_line_and_field() {
         "{}",
         e[0]
     );
-    assert!(e[0].contains("NAME of the environment variable"), "{}", e[0]);
+    assert!(
+        e[0].contains("NAME of the environment variable"),
+        "{}",
+        e[0]
+    );
     let e = errors("toutiao", "t", "kind = \"feed\"");
-    assert!(e[0].starts_with("reg.toml:13: field `account.source.url`: is missing"), "{}", e[0]);
+    assert!(
+        e[0].starts_with("reg.toml:13: field `account.source.url`: is missing"),
+        "{}",
+        e[0]
+    );
     let e = errors("app", "t", "kind = \"json_api\"");
-    assert!(e[0].starts_with("reg.toml:13: field `account.source.base_url`: is missing"), "{}", e[0]);
+    assert!(
+        e[0].starts_with("reg.toml:13: field `account.source.base_url`: is missing"),
+        "{}",
+        e[0]
+    );
     let e = errors("app", "t", "kind = \"jsonl\"");
-    assert!(e[0].starts_with("reg.toml:13: field `account.source.path`: is missing"), "{}", e[0]);
+    assert!(
+        e[0].starts_with("reg.toml:13: field `account.source.path`: is missing"),
+        "{}",
+        e[0]
+    );
 }
 
 #[test]
@@ -138,8 +176,16 @@ fn fields_of_another_kind_are_refused() {
         "{}",
         e[0]
     );
-    let e = errors("toutiao", "t", "kind = \"feed\"\nurl = \"https://x\"\npath = \"a.jsonl\"");
-    assert!(e[0].starts_with("reg.toml:15: field `account.source.path`"), "{}", e[0]);
+    let e = errors(
+        "toutiao",
+        "t",
+        "kind = \"feed\"\nurl = \"https://x\"\npath = \"a.jsonl\"",
+    );
+    assert!(
+        e[0].starts_with("reg.toml:15: field `account.source.path`"),
+        "{}",
+        e[0]
+    );
 }
 
 #[test]
@@ -157,34 +203,94 @@ fn a_secret_pasted_instead_of_a_name_is_refused_without_echo() {
     );
     assert!(!e[0].contains(secret));
     let token = "2.00MockTokenForTestsOnly0123456789";
-    let e = errors("weibo", "1", &format!("kind = \"weibo\"\naccess_token_env = \"{token}\""));
-    assert!(e[0].starts_with("reg.toml:14: field `account.source.access_token_env`"), "{}", e[0]);
+    let e = errors(
+        "weibo",
+        "1",
+        &format!("kind = \"weibo\"\naccess_token_env = \"{token}\""),
+    );
+    assert!(
+        e[0].starts_with("reg.toml:14: field `account.source.access_token_env`"),
+        "{}",
+        e[0]
+    );
     assert!(!e[0].contains(token));
 }
 
 #[test]
 fn malformed_urls_are_refused() {
-    let e = errors("toutiao", "t", "kind = \"feed\"\nurl = \"rsshub.example/toutiao\"");
-    assert!(e[0].starts_with("reg.toml:14: field `account.source.url`: `rsshub.example/toutiao` is not a valid URL"), "{}", e[0]);
-    let e = errors("app", "t", "kind = \"json_api\"\nbase_url = \"ftp://cms.example/items\"");
-    assert!(e[0].contains("must start with http:// or https://"), "{}", e[0]);
+    let e = errors(
+        "toutiao",
+        "t",
+        "kind = \"feed\"\nurl = \"rsshub.example/toutiao\"",
+    );
+    assert!(
+        e[0].starts_with(
+            "reg.toml:14: field `account.source.url`: `rsshub.example/toutiao` is not a valid URL"
+        ),
+        "{}",
+        e[0]
+    );
+    let e = errors(
+        "app",
+        "t",
+        "kind = \"json_api\"\nbase_url = \"ftp://cms.example/items\"",
+    );
+    assert!(
+        e[0].contains("must start with http:// or https://"),
+        "{}",
+        e[0]
+    );
     let e = errors(
         "wechat",
         "gh",
         "kind = \"wechat\"\napp_id_env = \"A\"\napp_secret_env = \"S\"\nbase_url = \"file:///etc\"",
     );
-    assert!(e[0].starts_with("reg.toml:16: field `account.source.base_url`"), "{}", e[0]);
-    let e = errors("app", "t", "kind = \"json_api\"\nbase_url = \"https://u:hunter2@cms.example/items\"");
-    assert!(e[0].contains("must not carry a password") && !e[0].contains("hunter2"), "{}", e[0]);
+    assert!(
+        e[0].starts_with("reg.toml:16: field `account.source.base_url`"),
+        "{}",
+        e[0]
+    );
+    let e = errors(
+        "app",
+        "t",
+        "kind = \"json_api\"\nbase_url = \"https://u:hunter2@cms.example/items\"",
+    );
+    assert!(
+        e[0].contains("must not carry a password") && !e[0].contains("hunter2"),
+        "{}",
+        e[0]
+    );
 }
 
 #[test]
 fn kind_and_platform_must_agree_and_uids_are_numbers() {
-    let e = errors("weibo", "1", "kind = \"wechat\"\napp_id_env = \"A\"\napp_secret_env = \"S\"");
-    assert!(e[0].starts_with("reg.toml:13: field `account.source.kind`: kind `wechat` reads WeChat accounts"), "{}", e[0]);
-    let e = errors("weibo", "zwfw", "kind = \"weibo\"\naccess_token_env = \"T\"");
-    assert!(e[0].starts_with("reg.toml:13: field `account.source.uid`: `zwfw` is not a Weibo uid"), "{}", e[0]);
+    let e = errors(
+        "weibo",
+        "1",
+        "kind = \"wechat\"\napp_id_env = \"A\"\napp_secret_env = \"S\"",
+    );
+    assert!(
+        e[0].starts_with(
+            "reg.toml:13: field `account.source.kind`: kind `wechat` reads WeChat accounts"
+        ),
+        "{}",
+        e[0]
+    );
+    let e = errors(
+        "weibo",
+        "zwfw",
+        "kind = \"weibo\"\naccess_token_env = \"T\"",
+    );
+    assert!(
+        e[0].starts_with("reg.toml:13: field `account.source.uid`: `zwfw` is not a Weibo uid"),
+        "{}",
+        e[0]
+    );
     let e = errors("weibo", "1", "kind = \"rss\"");
-    assert!(e[0].starts_with("reg.toml:13: field `account.source.kind`: unknown source kind `rss`"), "{}", e[0]);
+    assert!(
+        e[0].starts_with("reg.toml:13: field `account.source.kind`: unknown source kind `rss`"),
+        "{}",
+        e[0]
+    );
     assert!(e[0].contains("wechat, weibo, feed, json_api"), "{}", e[0]);
 }

@@ -1,10 +1,10 @@
 //! Where posts come from.
 //!
-//! Each source yields an account's posts as [`Post`]s, reporting every
-//! record it cannot read as a [`ReadProblem`] (file, line, what is wrong)
-//! instead of stopping or skipping silently. Local exports are in [`file`];
-//! HTML bodies become plain text in [`html`]; platform connectors (WeChat,
-//! Weibo, feeds, a unit's CMS) are in [`net`].
+//! Each source yields an account's posts as [`Post`](crate::model::Post)s,
+//! reporting every record it cannot read as a [`ReadProblem`] (file, line,
+//! what is wrong) instead of stopping or skipping silently. Local exports
+//! are in [`file`](mod@file); HTML bodies become plain text in [`html`];
+//! platform connectors (WeChat, Weibo, feeds, a unit's CMS) are in [`net`].
 
 pub mod file;
 pub mod html;

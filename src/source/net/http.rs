@@ -379,32 +379,28 @@ fn transport(what: &str, e: &reqwest::Error) -> Failure {
     Failure::transient(format!("{what}: {kind} ({})", chain(e)))
 }
 
-/// An error and its sources on one line, URL removed.
+/// An error's causes on one line, without the URL reqwest's own message
+/// names (it may carry a token).
 fn chain(e: &reqwest::Error) -> String {
-    let mut parts = Vec::new();
-    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = std::error::Error::source(e);
     while let Some(err) = cur {
         let s = err.to_string();
-        if !parts.iter().any(|p: &String| p.contains(&s)) {
+        if !parts.iter().any(|p| p.contains(&s)) {
             parts.push(s);
         }
         cur = err.source();
     }
-    // reqwest's own Display names the URL; its sources never do.
-    let first = e_without_url(e);
-    if !parts.is_empty() {
-        parts[0] = first;
+    if parts.is_empty() {
+        let mut s = e.to_string();
+        if let Some(url) = e.url() {
+            s = s
+                .replace(&format!(" ({url})"), "")
+                .replace(url.as_str(), "<url>");
+        }
+        parts.push(s);
     }
     super::secret::redact_url(&parts.join(": "))
-}
-
-fn e_without_url(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    if let Some(url) = e.url() {
-        s = s.replace(&format!(" ({url})"), "");
-        s = s.replace(url.as_str(), "<url>");
-    }
-    s
 }
 
 #[cfg(test)]

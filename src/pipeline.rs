@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use crate::engine::{Engine, Scratch};
 use crate::model::{Account, AccountRef, Finding, Novelty, Post};
 use crate::source::file::ExportReader;
+use crate::source::net::{self, Fetched, NetClient};
 use crate::source::ReadProblem;
 use crate::store::{content_hash, AccountCommit, GoneFinding, ScannedPost, Store, StoreError};
 
@@ -108,6 +109,10 @@ pub struct AccountResult {
     pub posts_without_time: u64,
     /// Posts the source delivered only in part.
     pub posts_truncated: u64,
+    /// Items the source reports as deleted (counted, not scanned).
+    pub posts_deleted: u64,
+    /// HTTP requests made for this account (network sources).
+    pub requests: u64,
     /// Bytes of title and body text scanned.
     pub bytes_scanned: u64,
     /// Findings in this account in this run.
@@ -213,22 +218,34 @@ pub struct RunStore<'a> {
 }
 
 /// Scans `accounts` on the current rayon pool, recording into `store` when
-/// given, calling `progress` after every batch. Fails only on a store error
-/// (the accounts committed before it stay committed).
+/// given, calling `progress` after every batch. Export accounts are read
+/// first; network accounts are fetched by `net` (at most its `jobs` at a
+/// time) and each is scanned as soon as its fetch completes. Fails only on a
+/// store error (the accounts committed before it stay committed).
 pub fn scan(
     engine: &Engine,
     accounts: &[&Account],
     options: &ScanOptions,
     mut store: Option<RunStore<'_>>,
+    net: Option<&NetClient>,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<ScanOutcome, StoreError> {
     let started_at = now();
     let clock = Instant::now();
-    let mut results = Vec::with_capacity(accounts.len());
+    let mut results: Vec<Option<AccountResult>> = vec![None; accounts.len()];
     let mut findings = Vec::new();
     let mut gone = Vec::new();
     let mut posts_total = 0u64;
-    for (done, account) in accounts.iter().enumerate() {
+    let mut done = 0usize;
+    let (remote, local): (Vec<usize>, Vec<usize>) =
+        (0..accounts.len()).partition(|&i| net::is_network(&accounts[i].source));
+    let mut scan_one = |i: usize,
+                        source: AccountSource,
+                        store: &mut Option<RunStore<'_>>,
+                        findings: &mut Vec<Finding>,
+                        gone: &mut Vec<Gone>|
+     -> Result<(), StoreError> {
+        let account = accounts[i];
         let mut tick = |posts_in_account: u64, findings_so_far: u64| {
             progress(Progress {
                 accounts_done: done,
@@ -244,23 +261,77 @@ pub fn scan(
             account,
             options,
             store: store.as_mut(),
-            findings: &mut findings,
-            gone: &mut gone,
+            findings,
+            gone,
             result: AccountResult::new(account),
             last_post_at: None,
-            ordinal: done + 1,
+            ordinal: i + 1,
         };
-        let result = match run.run(&mut tick) {
-            Ok(()) => run.result,
-            Err(e) => {
-                if let Some(s) = store.as_mut() {
-                    s.store.abort_account();
+        if let Err(e) = run.run(source, &mut tick) {
+            if let Some(s) = store.as_mut() {
+                s.store.abort_account();
+            }
+            return Err(e);
+        }
+        posts_total += run.result.posts_scanned;
+        done += 1;
+        results[i] = Some(run.result);
+        Ok(())
+    };
+    for &i in &local {
+        scan_one(
+            i,
+            AccountSource::Export,
+            &mut store,
+            &mut findings,
+            &mut gone,
+        )?;
+    }
+    if !remote.is_empty() {
+        let remote_accounts: Vec<&Account> = remote.iter().map(|&i| accounts[i]).collect();
+        let mut cursors = Vec::with_capacity(remote.len());
+        for a in &remote_accounts {
+            let cursor = match (store.as_mut(), options.rescan) {
+                (Some(s), false) => s.store.cursor(&a.key())?.0,
+                _ => None,
+            };
+            cursors.push(cursor.and_then(|c| serde_json::from_str(&c).ok()));
+        }
+        let mut first_error: Option<StoreError> = None;
+        let mut on_done = |k: usize, fetched: Fetched| {
+            if first_error.is_none() {
+                let r = scan_one(
+                    remote[k],
+                    AccountSource::Fetched(fetched),
+                    &mut store,
+                    &mut findings,
+                    &mut gone,
+                );
+                if let Err(e) = r {
+                    first_error = Some(e);
                 }
-                return Err(e);
             }
         };
-        posts_total += result.posts_scanned;
-        results.push(result);
+        match net {
+            Some(client) => net::fetch_all_blocking(
+                client,
+                &remote_accounts,
+                &cursors,
+                options.since,
+                &mut on_done,
+            ),
+            None => {
+                for k in 0..remote.len() {
+                    on_done(
+                        k,
+                        Fetched::failed("no network client was set up for this run"),
+                    );
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
     }
     progress(Progress {
         accounts_done: accounts.len(),
@@ -274,10 +345,18 @@ pub fn scan(
     Ok(ScanOutcome {
         started_at,
         finished_at: now(),
-        accounts: results,
+        accounts: results.into_iter().flatten().collect(),
         findings,
         gone,
     })
+}
+
+/// Where one account's posts come from in this run.
+enum AccountSource {
+    /// A local export, read by [`ExportReader`].
+    Export,
+    /// What a connector fetched.
+    Fetched(Fetched),
 }
 
 impl AccountResult {
@@ -292,6 +371,8 @@ impl AccountResult {
             posts_out_of_range: 0,
             posts_without_time: 0,
             posts_truncated: 0,
+            posts_deleted: 0,
+            requests: 0,
             bytes_scanned: 0,
             findings: 0,
             findings_new: 0,
@@ -322,16 +403,45 @@ struct AccountRun<'a, 's> {
 }
 
 impl AccountRun<'_, '_> {
-    fn run(&mut self, tick: &mut dyn FnMut(u64, u64)) -> Result<(), StoreError> {
+    fn run(
+        &mut self,
+        source: AccountSource,
+        tick: &mut dyn FnMut(u64, u64),
+    ) -> Result<(), StoreError> {
         let key = self.account.key();
         if let Some(s) = self.store.as_mut() {
             s.store.begin_account(&key)?;
         }
-        match ExportReader::open(&self.account.source) {
-            Ok(reader) => self.read_all(reader, tick)?,
-            Err(p) => {
-                self.result.status = AccountStatus::Failed;
-                self.result.note(&p);
+        let mut cursor = None;
+        match source {
+            AccountSource::Export => match ExportReader::open(&self.account.source) {
+                Ok(reader) => self.read_all(reader, tick)?,
+                Err(p) => {
+                    self.result.status = AccountStatus::Failed;
+                    self.result.note(&p);
+                }
+            },
+            AccountSource::Fetched(f) => {
+                self.result.posts_deleted = f.deleted.len() as u64;
+                self.result.requests = u64::from(f.requests);
+                for p in &f.problems {
+                    self.result.note(p);
+                }
+                if let Some(e) = &f.error {
+                    self.result.note(&ReadProblem {
+                        file: net::describe(&self.account.source),
+                        line: None,
+                        message: e.clone(),
+                        fatal: true,
+                    });
+                }
+                // A position is kept only when everything up to it was
+                // scanned: not after --until (later posts were read but not
+                // scanned) and not on a rescan (it must not move backwards).
+                if self.options.until.is_none() && !self.options.rescan {
+                    cursor = f.cursor.map(|c| c.to_string());
+                }
+                self.read_all(f.posts.into_iter().map(Ok), tick)?;
             }
         }
         if self.options.rescan_changed_rules {
@@ -357,7 +467,7 @@ impl AccountRun<'_, '_> {
                     posts_scanned: self.result.posts_scanned,
                     findings: self.result.findings,
                     problems: &self.result.problems,
-                    cursor: None,
+                    cursor: cursor.as_deref(),
                     last_post_at: last.as_deref(),
                 },
             )?;
@@ -382,7 +492,7 @@ impl AccountRun<'_, '_> {
 
     fn read_all(
         &mut self,
-        reader: ExportReader,
+        reader: impl Iterator<Item = Result<Post, ReadProblem>>,
         tick: &mut dyn FnMut(u64, u64),
     ) -> Result<(), StoreError> {
         let mut seen: HashSet<String> = HashSet::new();

@@ -12,6 +12,7 @@ use super::{fail, load_rules, Exit, FailOn, RuleArgs};
 use crate::model::{Account, Platform};
 use crate::pipeline::{self, Hold, HoldPoint, Progress, RunStore, ScanOptions, ScanOutcome};
 use crate::report::{self, json::RunMeta, Lang};
+use crate::source::net::{self, NetClient, NetOptions};
 use crate::store::lock::DbLock;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{RunKind, RunStart, RunTotals, Store};
@@ -252,6 +253,18 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    let net = if selected.iter().any(|acc| net::is_network(&acc.source)) {
+        let options = NetOptions {
+            jobs: a.jobs.unwrap_or(NetOptions::default().jobs),
+            ..NetOptions::default()
+        };
+        match NetClient::new(options) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(format!("cannot set up the network client: {e}")),
+        }
+    } else {
+        None
+    };
     let rule_versions: Vec<String> = engine
         .rules
         .versions()
@@ -303,9 +316,14 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         run: s.run,
     });
     let result = pool.install(|| {
-        pipeline::scan(&engine, &selected, &options, run_store, &mut |p| {
-            printer.update(p)
-        })
+        pipeline::scan(
+            &engine,
+            &selected,
+            &options,
+            run_store,
+            net.as_ref(),
+            &mut |p| printer.update(p),
+        )
     });
     let outcome: ScanOutcome = match result {
         Ok(o) => o,

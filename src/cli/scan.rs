@@ -77,12 +77,57 @@ pub(super) struct ScanArgs {
     /// Seconds to wait for another run holding the state database.
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     lock_wait: u64,
+    /// Network accounts fetched at the same time (default 4).
+    #[arg(long, value_name = "N")]
+    fetch_jobs: Option<usize>,
+    /// Requests per second allowed to a platform, e.g. `weibo=0.2` (repeatable;
+    /// platforms: wechat, weibo, feed, json_api; 0 = unlimited).
+    #[arg(long = "rate", value_name = "PLATFORM=RPS")]
+    rates: Vec<String>,
+    /// Seconds allowed for one HTTP request, body included (default 60).
+    #[arg(long, value_name = "SECONDS")]
+    request_timeout: Option<u64>,
+    /// Largest HTTP response read, in MiB (default 32).
+    #[arg(long, value_name = "MIB")]
+    max_response_mib: Option<u64>,
     /// Language of report headers and the summary.
     #[arg(long, default_value = "zh")]
     lang: Lang,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// The network options of a run, from the defaults and the flags.
+fn net_options(a: &ScanArgs) -> Result<NetOptions, String> {
+    let mut o = NetOptions::default();
+    if let Some(j) = a.fetch_jobs {
+        if j == 0 {
+            return Err("--fetch-jobs must be at least 1".into());
+        }
+        o.jobs = j;
+    }
+    for r in &a.rates {
+        let bad = || {
+            format!("--rate {r}: write PLATFORM=RPS, e.g. weibo=0.2 (platforms: wechat, weibo, feed, json_api)")
+        };
+        let (platform, rps) = r.split_once('=').ok_or_else(bad)?;
+        let rps: f64 = rps.trim().parse().map_err(|_| bad())?;
+        match platform.trim() {
+            "wechat" => o.rate_limits.wechat = rps,
+            "weibo" => o.rate_limits.weibo = rps,
+            "feed" => o.rate_limits.feed = rps,
+            "json_api" => o.rate_limits.json_api = rps,
+            _ => return Err(bad()),
+        }
+    }
+    if let Some(t) = a.request_timeout {
+        o.request_timeout = Duration::from_secs(t.max(1));
+    }
+    if let Some(m) = a.max_response_mib {
+        o.max_response_bytes = m.max(1) << 20;
+    }
+    Ok(o)
 }
 
 /// A time zone given by name or by offset.
@@ -254,9 +299,9 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         Err(e) => return fail(e),
     };
     let net = if selected.iter().any(|acc| net::is_network(&acc.source)) {
-        let options = NetOptions {
-            jobs: a.jobs.unwrap_or(NetOptions::default().jobs),
-            ..NetOptions::default()
+        let options = match net_options(&a) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
         };
         match NetClient::new(options) {
             Ok(c) => Some(c),

@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::normalize::{classify, compact_form, folded_form, is_disguised, CharClass, Normalized};
@@ -179,6 +179,7 @@ impl Matcher {
             Some(
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
+                    .kind(automaton_kind(patterns.len()))
                     .build(patterns.iter().map(|p| p.text.as_str()))
                     .map_err(|e| {
                         CompileError(format!("cannot build the keyword automaton: {e}"))
@@ -408,6 +409,19 @@ fn odd_case(original: &str) -> bool {
 
 fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
+}
+
+/// Word counts up to which the automaton is a full DFA.
+///
+/// A DFA matches about twice as fast as the crate's default contiguous NFA
+/// on Chinese text (measured: `examples/engine_throughput.rs`, 10,000 words),
+/// at about 5 KiB of memory and 20 µs of build time per word; beyond this
+/// many words the memory grows past what a scanner should hold, and the
+/// crate chooses.
+pub const DFA_MAX_WORDS: usize = 20_000;
+
+fn automaton_kind(words: usize) -> Option<AhoCorasickKind> {
+    (words <= DFA_MAX_WORDS).then_some(AhoCorasickKind::DFA)
 }
 
 /// The byte range `w` characters either side of `start..end`.

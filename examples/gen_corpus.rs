@@ -15,7 +15,7 @@
 //! - `corpus.txt`: title and text of every post, one post a line.
 //!
 //! `--mb` is the volume of scanned text (titles plus bodies) in MiB; the
-//! JSONL files are about a fifth larger (field names, ids, URLs, times).
+//! JSONL files are about a quarter larger (field names, ids, URLs, times).
 //! Output is a pure function of the arguments, the lexicon and the shipped
 //! rules.
 

@@ -638,9 +638,9 @@ fn title(r: &mut Rng) -> String {
 }
 
 fn sentence(r: &mut Rng, out: &mut String) {
-    // Phone numbers and 18-character numbers are occasional (with about 8
-    // sentences a post): a hotline in about 1 post in 6, a mobile number in
-    // about 1 in 20, an 18-character number in about 1 in 13.
+    // Phone numbers and 18-character numbers are occasional (measured on
+    // 50 MiB): a hotline in about 1 post in 8, a mobile number in about 1 in
+    // 25, an 18-character number in about 1 in 20.
     if r.chance(0.025) {
         let phone = match r.below(4) {
             0 => mobile(r),

@@ -4,8 +4,10 @@
 //!
 //! The pipeline: [`registry`] (which accounts) → [`source`] (their posts) →
 //! [`engine`] (normalize and match against [`rules`]) → findings →
-//! [`report`] (CSV, JSON, terminal). [`pipeline`] wires one scan run
-//! together; [`cli`] is the command line. See `docs/ARCHITECTURE.md`.
+//! [`report`] (CSV, JSON, HTML, terminal). [`pipeline`] wires one scan run
+//! together; [`cli`] is the command line. The officers' loop: [`review`]
+//! reads their edited sheet back, [`suppress`] holds organisation-wide
+//! suppressions, `report::accountability` the per-unit period report. See `docs/ARCHITECTURE.md`.
 
 pub mod cli;
 pub mod engine;
@@ -14,6 +16,8 @@ pub mod model;
 pub mod pipeline;
 pub mod registry;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod source;
 pub mod store;
+pub mod suppress;

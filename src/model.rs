@@ -354,7 +354,7 @@ pub struct Hit {
 
 /// The account fields every finding carries, so a report row stands alone
 /// (Measures Art. 14: who is accountable for this account).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountRef {
     /// Registry slug.
     pub id: String,
@@ -390,7 +390,7 @@ impl From<&Account> for AccountRef {
 }
 
 /// The post fields every finding carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostRef {
     /// Post id.
     pub id: String,
@@ -407,7 +407,7 @@ pub struct PostRef {
 }
 
 /// The rule fields every finding carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleRef {
     /// Stable rule id.
     pub id: String,
@@ -428,7 +428,7 @@ pub struct RuleRef {
 }
 
 /// One finding: one (post, rule, normalized match), however often it occurs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable identity: hash of platform, account id, post id, rule id and
     /// normalized match (no offsets), see [`crate::engine::findings::fingerprint`].
@@ -470,3 +470,108 @@ pub enum Novelty {
     /// Reported by an earlier run.
     Known,
 }
+
+/// An officer's verdict on a finding (复核结论), kept in the state database
+/// with its history.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// Not reviewed yet.
+    #[default]
+    New,
+    /// 确认违规: a confirmed violation; the unit must rectify it.
+    Confirmed,
+    /// 误报: not a violation; suppressed in later runs.
+    FalsePositive,
+    /// 已整改: the unit has rectified it.
+    Resolved,
+    /// 待定: under review.
+    Pending,
+}
+
+impl ReviewStatus {
+    /// Every status, in report order.
+    pub const ALL: [ReviewStatus; 5] = [
+        ReviewStatus::New,
+        ReviewStatus::Confirmed,
+        ReviewStatus::FalsePositive,
+        ReviewStatus::Resolved,
+        ReviewStatus::Pending,
+    ];
+
+    /// The identifier stored in the database and written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::New => "new",
+            ReviewStatus::Confirmed => "confirmed",
+            ReviewStatus::FalsePositive => "false_positive",
+            ReviewStatus::Resolved => "resolved",
+            ReviewStatus::Pending => "pending",
+        }
+    }
+
+    /// The Chinese verdict officers write in the review column.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReviewStatus::New => "未复核",
+            ReviewStatus::Confirmed => "确认违规",
+            ReviewStatus::FalsePositive => "误报",
+            ReviewStatus::Resolved => "已整改",
+            ReviewStatus::Pending => "待定",
+        }
+    }
+
+    /// Parses a verdict as officers write it: the Chinese label, the
+    /// identifier, or an English phrase (`confirmed`, `false positive`,
+    /// `resolved`, `pending`); case and surrounding spaces are ignored.
+    /// `None` for anything else (a typo must be refused, not guessed).
+    pub fn parse_verdict(s: &str) -> Option<ReviewStatus> {
+        let t = s.trim().to_lowercase().replace(['-', ' '], "_");
+        Some(match t.as_str() {
+            "确认违规" | "确认" | "违规" | "confirmed" | "violation" | "confirmed_violation" => {
+                ReviewStatus::Confirmed
+            }
+            "误报" | "false_positive" | "falsepositive" | "fp" => ReviewStatus::FalsePositive,
+            "已整改" | "resolved" | "rectified" | "fixed" => ReviewStatus::Resolved,
+            "待定" | "pending" | "undecided" => ReviewStatus::Pending,
+            "未复核" | "new" => ReviewStatus::New,
+            _ => return None,
+        })
+    }
+
+    /// True while the finding still needs action (new, pending or confirmed
+    /// and not yet rectified).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            ReviewStatus::New | ReviewStatus::Pending | ReviewStatus::Confirmed
+        )
+    }
+}
+
+identifier_enum!(ReviewStatus, "review status");
+
+/// The review state of one finding: the officer's verdict and, when an
+/// organisation-wide suppression applies, which one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// The verdict (`new` until an officer decides).
+    pub status: ReviewStatus,
+    /// Who decided (复核人), empty when nobody has.
+    pub reviewer: String,
+    /// When (复核日期, YYYY-MM-DD), empty when nobody has.
+    pub reviewed_at: String,
+    /// Rectification deadline (整改期限, YYYY-MM-DD), empty when none.
+    pub rectify_by: String,
+    /// The officer's note (备注).
+    pub note: String,
+    /// Why the finding is suppressed in this run (`false positive` verdict,
+    /// or the `suppressions.toml` entry that matched), `None` when it counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+/// Review state by fingerprint; a finding missing from the map is `new`.
+pub type Reviews = std::collections::HashMap<String, Review>;

@@ -16,11 +16,12 @@ use chrono::{DateTime, FixedOffset, Local};
 use rayon::prelude::*;
 
 use crate::engine::{Engine, Scratch};
-use crate::model::{Account, AccountRef, Finding, Novelty, Post};
+use crate::model::{Account, AccountRef, Finding, Novelty, Post, Review, ReviewStatus, Reviews};
 use crate::source::file::ExportReader;
 use crate::source::net::{self, Fetched, NetClient};
 use crate::source::ReadProblem;
 use crate::store::{content_hash, AccountCommit, GoneFinding, ScannedPost, Store, StoreError};
+use crate::suppress::{SuppressionUse, Suppressions};
 
 /// Posts read before a batch is handed to the scanning threads.
 pub const BATCH_POSTS: usize = 2048;
@@ -63,6 +64,8 @@ pub struct ScanOptions {
     pub rule_versions: String,
     /// Test hook.
     pub hold: Option<Hold>,
+    /// Organisation-wide suppressions (`--suppressions FILE`).
+    pub suppressions: Option<std::sync::Arc<Suppressions>>,
 }
 
 /// How far one account's scan got.
@@ -165,6 +168,11 @@ pub struct ScanOutcome {
     pub findings: Vec<Finding>,
     /// Findings recorded earlier that no longer fire on posts scanned again.
     pub gone: Vec<Gone>,
+    /// The review state of the findings that have one (stored verdicts,
+    /// suppressions); a finding absent here is `new` and counts.
+    pub reviews: Reviews,
+    /// How the suppressions file fared, when one was given.
+    pub suppression_use: Option<SuppressionUse>,
 }
 
 impl ScanOutcome {
@@ -193,6 +201,19 @@ impl ScanOutcome {
     /// Bytes scanned in all accounts.
     pub fn bytes_scanned(&self) -> u64 {
         self.accounts.iter().map(|a| a.bytes_scanned).sum()
+    }
+
+    /// True when `f` is suppressed in this run (a false-positive verdict or
+    /// a suppressions entry): listed, but not counted for `--fail-on`.
+    pub fn suppressed(&self, f: &Finding) -> bool {
+        self.reviews
+            .get(&f.fingerprint)
+            .is_some_and(|r| r.suppressed.is_some())
+    }
+
+    /// Findings suppressed in this run.
+    pub fn findings_suppressed(&self) -> u64 {
+        self.findings.iter().filter(|f| self.suppressed(f)).count() as u64
     }
 
     /// Findings first seen in this run.
@@ -342,13 +363,61 @@ pub fn scan(
         elapsed: clock.elapsed(),
     });
     sort_findings(&mut findings);
+    let stored = match store.as_mut() {
+        Some(s) => {
+            let fps: Vec<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
+            s.store.reviews(&fps)?
+        }
+        None => Reviews::new(),
+    };
+    let today = now().date_naive();
+    let reviews = apply_reviews(&findings, stored, options.suppressions.as_deref(), today);
     Ok(ScanOutcome {
         started_at,
         finished_at: now(),
         accounts: results.into_iter().flatten().collect(),
+        suppression_use: options
+            .suppressions
+            .as_ref()
+            .map(|s| s.usage(&findings, today)),
         findings,
         gone,
+        reviews,
     })
+}
+
+/// The review state of each finding of a run: its stored verdict, marked
+/// suppressed when it is a false positive or when a suppression in force on
+/// `today` matches it. Only findings with something to say are in the map.
+/// Cost: one pass over the findings, times the suppression entries.
+pub fn apply_reviews(
+    findings: &[Finding],
+    mut stored: Reviews,
+    suppressions: Option<&Suppressions>,
+    today: chrono::NaiveDate,
+) -> Reviews {
+    let mut out = Reviews::new();
+    for f in findings {
+        let mut r: Review = stored.remove(&f.fingerprint).unwrap_or_default();
+        if r.status == ReviewStatus::FalsePositive {
+            let who = [r.reviewer.as_str(), r.reviewed_at.as_str()]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            r.suppressed = Some(if who.is_empty() {
+                "误报 / false positive".to_string()
+            } else {
+                format!("误报 / false positive ({who})")
+            });
+        } else if let Some(s) = suppressions.and_then(|s| s.find(f, today).map(|e| (s, e))) {
+            r.suppressed = Some(s.1.describe(&s.0.file));
+        }
+        if r != Review::default() {
+            out.insert(f.fingerprint.clone(), r);
+        }
+    }
+    out
 }
 
 /// Where one account's posts come from in this run.

@@ -10,6 +10,8 @@
 //! | 4 | a report could not be written |
 
 mod check;
+mod report;
+mod review;
 mod rulecmd;
 mod runs;
 mod scan;
@@ -70,6 +72,11 @@ enum Command {
     /// Show the run history kept in the state database.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
+    /// The officers' review round trip: export findings to CSV, import the edited sheet.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
+    /// The accountability report of a period (per unit and account), as CSV and HTML.
+    Report(report::ReportArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -83,8 +90,12 @@ struct RuleArgs {
 enum RulesCommand {
     /// List every rule of every pack.
     List(RuleArgs),
-    /// Run every rule's examples and counter-examples; exit 1 on any miss.
-    Test(RuleArgs),
+    /// Run every rule's examples and counter-examples (and an annotated corpus with --corpus); exit 1 on any miss.
+    Test(rulecmd::TestArgs),
+    /// Check the packs for noisy, dead or untested rules; exit 1 on errors.
+    Lint(rulecmd::LintArgs),
+    /// Run the packs over clean text and list the most frequent hits with suggested allow phrases.
+    MineFp(rulecmd::MineFpArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,12 +119,22 @@ impl FailOn {
     }
 
     /// True when a finding new in this run reaches the threshold (findings
-    /// already known from earlier runs were alerted on then).
+    /// already known from earlier runs were alerted on then; suppressed
+    /// findings do not count).
     fn tripped(self, findings: &[Finding]) -> bool {
         self.threshold().is_some_and(|t| {
             findings
                 .iter()
                 .any(|f| f.novelty == Novelty::New && f.rule.severity >= t)
+        })
+    }
+
+    /// [`FailOn::tripped`] for a scan run: suppressed findings do not count.
+    fn tripped_run(self, outcome: &crate::pipeline::ScanOutcome) -> bool {
+        self.threshold().is_some_and(|t| {
+            outcome.findings.iter().any(|f| {
+                f.novelty == Novelty::New && f.rule.severity >= t && !outcome.suppressed(f)
+            })
         })
     }
 }
@@ -126,7 +147,11 @@ pub fn run() -> ExitCode {
         Command::Check(a) => check::check(a),
         Command::Rules(RulesCommand::List(a)) => rulecmd::list(a),
         Command::Rules(RulesCommand::Test(a)) => rulecmd::test(a),
+        Command::Rules(RulesCommand::Lint(a)) => rulecmd::lint(a),
+        Command::Rules(RulesCommand::MineFp(a)) => rulecmd::mine_fp(a),
         Command::Runs(c) => runs::run(c),
+        Command::Review(c) => review::run(c),
+        Command::Report(a) => report::report(a),
     };
     exit.into()
 }

@@ -46,7 +46,7 @@ pub(super) struct ScanArgs {
     #[arg(long, value_name = "DIR", default_value = "xunjian-reports")]
     out: PathBuf,
     /// Report formats to write.
-    #[arg(long, value_delimiter = ',', default_value = "csv,json")]
+    #[arg(long, value_delimiter = ',', default_value = "csv,json,html")]
     format: Vec<ReportFormat>,
     /// Exit 1 when a finding new in this run is at or above this severity (`none`: never).
     #[arg(long, value_name = "SEVERITY", default_value = "low")]
@@ -90,6 +90,13 @@ pub(super) struct ScanArgs {
     /// Largest HTTP response read, in MiB (default 32).
     #[arg(long, value_name = "MIB")]
     max_response_mib: Option<u64>,
+    /// Reviewed organisation-wide suppressions (suppressions.toml): matching
+    /// findings are listed with their reason but do not count for --fail-on.
+    #[arg(long, value_name = "FILE")]
+    suppressions: Option<PathBuf>,
+    /// Mask personal information (resident IDs, mobiles, bank cards) in every report.
+    #[arg(long, value_name = "WHAT")]
+    redact: Option<report::Redact>,
     /// Language of report headers and the summary.
     #[arg(long, default_value = "zh")]
     lang: Lang,
@@ -290,6 +297,13 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         (Ok(s), Ok(u)) => (s, u),
         (Err(e), _) | (_, Err(e)) => return fail(e),
     };
+    let suppressions = match &a.suppressions {
+        None => None,
+        Some(p) => match crate::suppress::Suppressions::load(p) {
+            Ok(s) => Some(std::sync::Arc::new(s)),
+            Err(e) => return fail(format!("the suppressions file has errors:\n{e}")),
+        },
+    };
     let (engine, rules_origin) = match load_rules(&a.rules) {
         Ok(x) => x,
         Err(code) => return code,
@@ -348,6 +362,7 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         rescan_changed_rules: a.rescan_changed_rules,
         rule_versions: start.rule_versions.clone(),
         hold: test_hold(),
+        suppressions,
     };
     let tty = std::io::stderr().is_terminal();
     let mut printer = ProgressPrinter {
@@ -401,7 +416,36 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         },
         database_run_id: state.as_ref().map(|s| s.run),
     };
-    let (written, report_failed) = write_reports(&a, &out_dir, &meta, &outcome, &engine.rules);
+    if let (Some(u), false) = (&outcome.suppression_use, a.quiet) {
+        for e in &u.expired {
+            eprintln!("xunjian: suppression expired, no longer applied: {e}");
+        }
+        for e in &u.unused {
+            eprintln!("xunjian: suppression matched no finding in this run: {e}");
+        }
+    }
+    let mut history = state
+        .as_mut()
+        .and_then(|s| s.store.runs(30).ok())
+        .unwrap_or_default();
+    // This run's totals are recorded after its reports: show them now.
+    if let Some(me) = state
+        .as_ref()
+        .and_then(|s| history.iter_mut().find(|r| r.id == s.run))
+    {
+        me.totals.findings_new = outcome.findings_new();
+        me.totals.findings_existing = outcome.findings.len() as u64 - outcome.findings_new();
+    }
+    let (written, report_failed) = if a.redact.is_some() {
+        let mut shown = outcome.clone();
+        shown.findings = report::redact::redact_findings(&outcome.findings);
+        for g in &mut shown.gone {
+            g.finding.normalized = report::redact::redact_pii(&g.finding.normalized);
+        }
+        write_reports(&a, &out_dir, &meta, &shown, &engine.rules, &history)
+    } else {
+        write_reports(&a, &out_dir, &meta, &outcome, &engine.rules, &history)
+    };
     if let Some(s) = state.as_mut() {
         let failed = outcome
             .accounts
@@ -439,7 +483,7 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         Exit::ReportFailed
     } else if !outcome.complete() {
         Exit::Incomplete
-    } else if a.fail_on.tripped(&outcome.findings) {
+    } else if a.fail_on.tripped_run(&outcome) {
         Exit::Findings
     } else {
         Exit::Clean
@@ -454,6 +498,7 @@ fn write_reports(
     meta: &RunMeta,
     outcome: &ScanOutcome,
     rules: &crate::rules::RuleSet,
+    history: &[crate::store::RunRow],
 ) -> (Vec<String>, bool) {
     if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!(
@@ -468,7 +513,12 @@ fn write_reports(
         let (path, result) = match format {
             ReportFormat::Csv => {
                 let path = dir.join("findings.csv");
-                let r = report::csv::write(&path, &outcome.findings, a.lang);
+                let r = report::csv::write(&path, &outcome.findings, &outcome.reviews, a.lang);
+                (path, r)
+            }
+            ReportFormat::Html => {
+                let path = dir.join("report.html");
+                let r = report::html::write_run(&path, meta, outcome, history);
                 (path, r)
             }
             ReportFormat::Json => {
@@ -491,6 +541,7 @@ fn write_reports(
 enum ReportFormat {
     Csv,
     Json,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

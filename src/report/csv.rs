@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::{write_atomic, Lang};
-use crate::model::{Contact, Finding, Novelty};
+use crate::model::{Contact, Finding, Novelty, Review, ReviewStatus, Reviews};
 use crate::rules::article_label;
 
 /// Column headers, Chinese and English, in order.
@@ -98,7 +98,7 @@ fn yes_no(v: bool, lang: Lang) -> String {
 }
 
 /// The cells of one finding's row, before neutralisation.
-fn row(f: &Finding, lang: Lang) -> Vec<String> {
+fn row(f: &Finding, review: Option<&Review>, lang: Lang) -> Vec<String> {
     let zh = lang == Lang::Zh;
     let pick = |a: &str, b: &str| if zh { a.to_string() } else { b.to_string() };
     vec![
@@ -139,37 +139,61 @@ fn row(f: &Finding, lang: Lang) -> Vec<String> {
         phones(&f.account.leader),
         person(&f.account.admin, lang),
         phones(&f.account.admin),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
+        match review.map(|r| r.status) {
+            None | Some(ReviewStatus::New) => String::new(),
+            Some(s) if zh => s.label_zh().to_string(),
+            Some(s) => s.as_str().to_string(),
+        },
+        review.map(|r| r.reviewer.clone()).unwrap_or_default(),
+        review.map(|r| r.reviewed_at.clone()).unwrap_or_default(),
+        review.map(|r| r.rectify_by.clone()).unwrap_or_default(),
+        review.map(|r| r.note.clone()).unwrap_or_default(),
     ]
 }
 
-/// Writes the findings as CSV to any writer.
+/// Writes the findings as CSV to any writer, with empty review columns.
 pub fn write_to(out: &mut dyn Write, findings: &[Finding], lang: Lang) -> io::Result<()> {
-    out.write_all("\u{feff}".as_bytes())?;
-    let mut w = ::csv::WriterBuilder::new()
-        .quote_style(::csv::QuoteStyle::Always)
-        .terminator(::csv::Terminator::CRLF)
-        .from_writer(out);
+    write_reviewed_to(out, findings, &Reviews::new(), lang)
+}
+
+/// Writes the findings as CSV to any writer, with each finding's review
+/// state (from `reviews`) in the review columns. This is both the scan's
+/// findings.csv and `xunjian review export`: officers edit the review
+/// columns and `xunjian review import` reads them back by fingerprint.
+pub fn write_reviewed_to(
+    out: &mut dyn Write,
+    findings: &[Finding],
+    reviews: &Reviews,
+    lang: Lang,
+) -> io::Result<()> {
+    let mut w = officer_writer(out)?;
     let headers: Vec<&str> = COLUMNS
         .iter()
         .map(|(zh, en)| if lang == Lang::Zh { *zh } else { *en })
         .collect();
     w.write_record(&headers)?;
     for f in findings {
-        let cells = row(f, lang);
+        let cells = row(f, reviews.get(&f.fingerprint), lang);
         w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
     }
     w.flush()?;
     Ok(())
 }
 
-/// Writes the findings CSV to `path` atomically.
-pub fn write(path: &Path, findings: &[Finding], lang: Lang) -> io::Result<()> {
-    write_atomic(path, |out| write_to(out, findings, lang))
+/// A CSV writer in the officers' format on `out`: writes the BOM, then
+/// quotes every field and ends lines with CRLF. Neutralise cells with
+/// [`neutralise`] before writing them.
+pub fn officer_writer(out: &mut dyn Write) -> io::Result<::csv::Writer<&mut dyn Write>> {
+    out.write_all("\u{feff}".as_bytes())?;
+    Ok(::csv::WriterBuilder::new()
+        .quote_style(::csv::QuoteStyle::Always)
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(out))
+}
+
+/// Writes the findings CSV with review columns to `path` atomically.
+pub fn write(path: &Path, findings: &[Finding], reviews: &Reviews, lang: Lang) -> io::Result<()> {
+    write_atomic(path, |out| write_reviewed_to(out, findings, reviews, lang))
 }
 
 #[cfg(test)]

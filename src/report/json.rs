@@ -11,9 +11,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{write_atomic, Counts};
-use crate::model::Finding;
+use crate::model::{Finding, Review};
 use crate::pipeline::{AccountResult, AccountStatus, Gone, ScanOutcome};
 use crate::rules::RuleSet;
+use crate::suppress::SuppressionUse;
 
 /// Version of the JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -48,10 +49,23 @@ struct Report<'a> {
     run: Run<'a>,
     rule_packs: Vec<PackEntry<'a>>,
     summary: Summary,
-    findings: &'a [Finding],
+    findings: Vec<Entry<'a>>,
+    /// How the suppressions file fared (`--suppressions`): entries expired
+    /// and entries that matched nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<&'a SuppressionUse>,
     /// Findings recorded by earlier runs that no longer fire on posts scanned
     /// again in this run (edited posts, changed rules); kept, not deleted.
     no_longer_firing: &'a [Gone],
+}
+
+/// A finding with its review state (`review` absent: new, not suppressed).
+#[derive(Serialize)]
+struct Entry<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<&'a Review>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +113,8 @@ struct Summary {
     findings: u64,
     findings_new: u64,
     findings_known: u64,
+    /// Findings listed but suppressed (false positive, suppressions file).
+    findings_suppressed: u64,
     evasions: u64,
     by_category: BTreeMap<String, u64>,
     by_severity: BTreeMap<String, u64>,
@@ -160,6 +176,7 @@ pub fn write_to(
             findings: counts.total(),
             findings_new: outcome.findings_new(),
             findings_known: counts.total() - outcome.findings_new(),
+            findings_suppressed: outcome.findings_suppressed(),
             evasions: outcome.findings.iter().filter(|f| f.evasion).count() as u64,
             by_category: counts
                 .by
@@ -183,7 +200,15 @@ pub fn write_to(
                 })
                 .collect(),
         },
-        findings: &outcome.findings,
+        findings: outcome
+            .findings
+            .iter()
+            .map(|f| Entry {
+                finding: f,
+                review: outcome.reviews.get(&f.fingerprint),
+            })
+            .collect(),
+        suppressions: outcome.suppression_use.as_ref(),
         no_longer_firing: &outcome.gone,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;

@@ -4,8 +4,11 @@
 //! Every file is written to a temporary file beside its destination and
 //! renamed into place, so a report is never left half-written.
 
+pub mod accountability;
 pub mod csv;
+pub mod html;
 pub mod json;
+pub mod redact;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -22,6 +25,13 @@ pub enum Lang {
     Zh,
     /// English.
     En,
+}
+
+/// What `--redact` masks in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Redact {
+    /// Personal information: resident IDs, mobiles, bank cards.
+    Pii,
 }
 
 /// Writes a file atomically: `write` fills a temporary file in the same

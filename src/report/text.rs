@@ -82,6 +82,20 @@ pub fn scan_summary(outcome: &ScanOutcome, reports: &[String], lang: Lang) -> St
             "with evasion"
         },
     );
+    let suppressed = outcome.findings_suppressed();
+    if suppressed > 0 {
+        let _ = writeln!(
+            s,
+            "  {:<10}{} {}",
+            "",
+            suppressed,
+            if zh {
+                "条已抑制（误报或抑制清单），仍列于报告中"
+            } else {
+                "suppressed (false positive or suppressions file), still listed"
+            }
+        );
+    }
     if !outcome.gone.is_empty() {
         let _ = writeln!(
             s,

@@ -11,7 +11,10 @@
 //! ([`crate::engine::Matcher`]); running each rule's examples is
 //! [`selftest`]'s.
 
+pub mod corpus;
+pub mod lint;
 mod load;
+pub mod minefp;
 pub mod selftest;
 
 use std::fmt;

@@ -14,6 +14,7 @@
 //! nothing is lost and nothing is recorded twice.
 
 pub mod lock;
+pub mod review;
 pub mod sqlite;
 
 use std::collections::HashMap;
@@ -285,6 +286,12 @@ pub trait Store {
         account_key: &str,
         commit: &AccountCommit<'_>,
     ) -> Result<(), StoreError>;
+
+    /// The stored review state of those of `fingerprints` an officer has
+    /// decided on (absent: `new`), so a run reports each finding with its
+    /// verdict and keeps false positives suppressed. One indexed lookup per
+    /// fingerprint.
+    fn reviews(&mut self, fingerprints: &[&str]) -> Result<crate::model::Reviews, StoreError>;
 
     /// Rolls the account's transaction back (after a store error).
     fn abort_account(&mut self);

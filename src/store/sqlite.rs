@@ -116,6 +116,17 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX posts_by_rules ON posts(account_key, rule_versions);
     CREATE INDEX history_by_fingerprint ON finding_history(fingerprint);
     "#,
+    // 3: the officers' review (issue 6): reviewer, date, deadline and note
+    // beside the status, and the finding as reported (JSON) so that review
+    // exports and period reports can be written from the database alone.
+    r#"
+    ALTER TABLE findings ADD COLUMN reviewer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE findings ADD COLUMN reviewed_at TEXT NOT NULL DEFAULT '';
+    ALTER TABLE findings ADD COLUMN rectify_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE findings ADD COLUMN review_note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE findings ADD COLUMN data TEXT;
+    CREATE INDEX findings_by_status ON findings(status);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -250,6 +261,11 @@ impl SqliteStore {
     /// Direct access for tests and maintenance tools.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Mutable access, for transactions spanning several statements.
+    pub fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     fn e(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -467,12 +483,12 @@ impl Store for SqliteStore {
             .map_err(|x| e("cannot read findings", x))?;
         let mut insert_finding = c
             .prepare_cached(
-                "INSERT INTO findings (fingerprint, account_key, post_id, rule_id, normalized, matched, category, severity, first_run, last_run, occurrences, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 'new')",
+                "INSERT INTO findings (fingerprint, account_key, post_id, rule_id, normalized, matched, category, severity, first_run, last_run, occurrences, status, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 'new', ?11)",
             )
             .map_err(|x| e("cannot record findings", x))?;
         let mut update_finding = c
-            .prepare_cached("UPDATE findings SET last_run = ?2, occurrences = ?3, matched = ?4, gone_run = NULL WHERE fingerprint = ?1")
+            .prepare_cached("UPDATE findings SET last_run = ?2, occurrences = ?3, matched = ?4, gone_run = NULL, data = ?5 WHERE fingerprint = ?1")
             .map_err(|x| e("cannot record findings", x))?;
         let mut history = c
             .prepare_cached(
@@ -511,7 +527,13 @@ impl Store for SqliteStore {
                 match before.iter().find(|b| b.0 == f.fingerprint) {
                     Some(b) => {
                         update_finding
-                            .execute(params![f.fingerprint, run, f.occurrences, f.matched])
+                            .execute(params![
+                                f.fingerprint,
+                                run,
+                                f.occurrences,
+                                f.matched,
+                                finding_json(f)
+                            ])
                             .map_err(|x| e("cannot record a finding", x))?;
                         if b.4 != run {
                             outcome.known.push(f.fingerprint.clone());
@@ -529,7 +551,8 @@ impl Store for SqliteStore {
                                 f.rule.category.as_str(),
                                 f.rule.severity.as_str(),
                                 run,
-                                f.occurrences
+                                f.occurrences,
+                                finding_json(f)
                             ])
                             .map_err(|x| e("cannot record a finding", x))?;
                         history
@@ -637,6 +660,10 @@ impl Store for SqliteStore {
             .map_err(|x| e("cannot commit the account", x))
     }
 
+    fn reviews(&mut self, fingerprints: &[&str]) -> Result<crate::model::Reviews, StoreError> {
+        self.review_states(fingerprints).map(super::review::non_new)
+    }
+
     fn abort_account(&mut self) {
         let _ = self.conn.execute_batch("ROLLBACK");
     }
@@ -689,6 +716,14 @@ impl Store for SqliteStore {
             .map_err(|e| err(&self.path, "cannot read the run's accounts", e))?;
         Ok(Some((row, accounts)))
     }
+}
+
+/// The finding as stored for later reports (novelty is per run, so it is
+/// stored as `new`).
+fn finding_json(f: &crate::model::Finding) -> String {
+    let mut f = f.clone();
+    f.novelty = crate::model::Novelty::New;
+    serde_json::to_string(&f).unwrap_or_default()
 }
 
 const RUN_SELECT: &str = "SELECT id, label, kind, status, started_at, finished_at, accounts_ok, accounts_failed,

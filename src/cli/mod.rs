@@ -24,6 +24,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::engine::Engine;
 use crate::model::{Finding, Novelty, Severity};
 use crate::rules::{self, RuleSet};
+use crate::store::sqlite::SqliteStore;
 
 /// Exit codes; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +67,7 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Check a draft before publication (先审后发).
     Check(check::CheckArgs),
-    /// List or test the rule packs.
+    /// List, test or lint the rule packs, or mine a clean corpus for false positives.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// Show the run history kept in the state database.
@@ -84,6 +85,32 @@ struct RuleArgs {
     /// Folder of rule packs (*.toml); default: the packs built into xunjian.
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
+}
+
+/// The state database argument, shared by every command that uses one.
+#[derive(Args, Debug, Clone)]
+pub(super) struct DbArg {
+    /// The state database: what was scanned, findings and their review status, run history.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "xunjian.db",
+        env = "XUNJIAN_DB"
+    )]
+    pub(super) db: PathBuf,
+}
+
+impl DbArg {
+    /// Opens an existing database (never creates one).
+    pub(super) fn open(&self) -> Result<SqliteStore, String> {
+        if !self.db.exists() {
+            return Err(format!(
+                "state database {} does not exist: pass the --db your scans use",
+                self.db.display()
+            ));
+        }
+        SqliteStore::open(&self.db, 0).map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Subcommand, Debug)]

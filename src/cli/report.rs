@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use chrono::{Datelike, NaiveDate};
 use clap::Args;
 
-use super::review::{day, DbArg};
-use super::{fail, Exit};
+use super::review::day;
+use super::{fail, DbArg, Exit};
 use crate::model::{ReviewStatus, Reviews};
 use crate::report::accountability::{self, Deadlines};
 use crate::report::html::{self, Page, Section};

@@ -5,38 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{fail, Exit};
+use super::{fail, DbArg, Exit};
 use crate::model::{Category, ReviewStatus, Reviews, Severity};
 use crate::report::{self, Lang, Redact};
 use crate::review::{self, RowOutcome};
 use crate::store::review::{ReviewChange, StoredFinding};
 use crate::store::sqlite::SqliteStore;
-
-/// The state database argument shared by the officers' commands.
-#[derive(Args, Debug, Clone)]
-pub(super) struct DbArg {
-    /// The state database.
-    #[arg(
-        long,
-        value_name = "FILE",
-        default_value = "xunjian.db",
-        env = "XUNJIAN_DB"
-    )]
-    pub(super) db: PathBuf,
-}
-
-impl DbArg {
-    /// Opens an existing database (never creates one).
-    pub(super) fn open(&self) -> Result<SqliteStore, String> {
-        if !self.db.exists() {
-            return Err(format!(
-                "state database {} does not exist: pass the --db your scans use",
-                self.db.display()
-            ));
-        }
-        SqliteStore::open(&self.db, 0).map_err(|e| e.to_string())
-    }
-}
 
 #[derive(Subcommand, Debug)]
 pub(super) enum ReviewCommand {

@@ -1,26 +1,17 @@
 //! `xunjian runs list` and `xunjian runs show`: the run history kept in the
 //! state database.
 
-use std::path::{Path, PathBuf};
-
 use clap::Subcommand;
 
-use super::{fail, Exit};
-use crate::store::sqlite::SqliteStore;
+use super::{fail, DbArg, Exit};
 use crate::store::Store;
 
 #[derive(Subcommand, Debug)]
 pub(super) enum RunsCommand {
     /// List recent runs, newest first.
     List {
-        /// The state database.
-        #[arg(
-            long,
-            value_name = "FILE",
-            default_value = "xunjian.db",
-            env = "XUNJIAN_DB"
-        )]
-        db: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
         /// How many runs to list.
         #[arg(long, default_value_t = 20)]
         limit: usize,
@@ -29,34 +20,18 @@ pub(super) enum RunsCommand {
     Show {
         /// Run id or label (e.g. 20261126T020000).
         run: String,
-        /// The state database.
-        #[arg(
-            long,
-            value_name = "FILE",
-            default_value = "xunjian.db",
-            env = "XUNJIAN_DB"
-        )]
-        db: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
     },
-}
-
-fn open(db: &Path) -> Result<SqliteStore, Exit> {
-    if !db.exists() {
-        return Err(fail(format!(
-            "no state database at {}: run `xunjian scan` first, or pass --db",
-            db.display()
-        )));
-    }
-    SqliteStore::open(db, 0).map_err(fail)
 }
 
 /// Runs a `runs` subcommand.
 pub(super) fn run(c: RunsCommand) -> Exit {
     match c {
         RunsCommand::List { db, limit } => {
-            let mut store = match open(&db) {
+            let mut store = match db.open() {
                 Ok(s) => s,
-                Err(code) => return code,
+                Err(e) => return fail(e),
             };
             let runs = match store.runs(limit) {
                 Ok(r) => r,
@@ -92,16 +67,16 @@ pub(super) fn run(c: RunsCommand) -> Exit {
             Exit::Clean
         }
         RunsCommand::Show { run, db } => {
-            let mut store = match open(&db) {
+            let mut store = match db.open() {
                 Ok(s) => s,
-                Err(code) => return code,
+                Err(e) => return fail(e),
             };
             let (r, accounts) = match store.run(&run) {
                 Ok(Some(x)) => x,
                 Ok(None) => {
                     return fail(format!(
                         "no run `{run}` in {}; see `xunjian runs list`",
-                        db.display()
+                        db.db.display()
                     ))
                 }
                 Err(e) => return fail(e),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 
-use super::{fail, load_rules, Exit, FailOn, RuleArgs};
+use super::{fail, load_rules, DbArg, Exit, FailOn, RuleArgs};
 use crate::model::{Account, Platform};
 use crate::pipeline::{self, Hold, HoldPoint, Progress, RunStore, ScanOptions, ScanOutcome};
 use crate::report::{self, json::RunMeta, Lang};
@@ -54,14 +54,8 @@ pub(super) struct ScanArgs {
     /// Scanning threads (default: all cores).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
-    /// The state database: what was scanned, findings and their review status, run history.
-    #[arg(
-        long,
-        value_name = "FILE",
-        default_value = "xunjian.db",
-        env = "XUNJIAN_DB"
-    )]
-    db: PathBuf,
+    #[command(flatten)]
+    db: DbArg,
     /// Scan without a state database: every post is scanned and every finding is new.
     #[arg(long, conflicts_with_all = ["rescan", "rescan_changed_rules"])]
     no_db: bool,
@@ -242,11 +236,11 @@ fn open_state(
     quiet: bool,
 ) -> Result<State, String> {
     let lock =
-        DbLock::acquire(&a.db, Duration::from_secs(a.lock_wait)).map_err(|e| e.to_string())?;
+        DbLock::acquire(&a.db.db, Duration::from_secs(a.lock_wait)).map_err(|e| e.to_string())?;
     if let (Some(note), false) = (&lock.took_over, quiet) {
         eprintln!("xunjian: {note}");
     }
-    let mut store = SqliteStore::open(&a.db, a.keep_text_days).map_err(|e| e.to_string())?;
+    let mut store = SqliteStore::open(&a.db.db, a.keep_text_days).map_err(|e| e.to_string())?;
     let (run, label) = store.start_run(start).map_err(|e| e.to_string())?;
     let changes = store
         .record_registry(run, &start.started_at, accounts)
@@ -412,7 +406,7 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         database: if a.no_db {
             None
         } else {
-            Some(a.db.display().to_string())
+            Some(a.db.db.display().to_string())
         },
         database_run_id: state.as_ref().map(|s| s.run),
     };

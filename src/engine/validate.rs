@@ -64,18 +64,26 @@ impl Validator {
 /// accepts; longer matches are rejected without further work.
 const MAX_SIGNIFICANT: usize = 24;
 
-/// Copies the significant characters of `s` into `buf`: separators are
-/// skipped, full-width ASCII forms folded. Returns `None` when a non-ASCII
-/// character remains or there are more than [`MAX_SIGNIFICANT`] of them.
+/// Copies the significant characters of `s` into `buf`: ASCII letters,
+/// digits and `+` are kept, full-width forms folded, and everything else
+/// that is not a letter or digit (spaces, dashes, dots, `*`, `·`, zero-width
+/// characters: separators and evaders' noise) is skipped. Returns `None`
+/// when a non-ASCII letter or digit remains or there are more than
+/// [`MAX_SIGNIFICANT`] of them. A masked number (`139****5678`) keeps too
+/// few digits to pass any validator.
 fn significant<'b>(s: &str, buf: &'b mut [u8; MAX_SIGNIFICANT]) -> Option<&'b [u8]> {
     let mut len = 0;
     for c in s.chars() {
         let c = fold_width(c);
-        if c.is_whitespace() || matches!(c, '-' | '.' | '\u{2010}'..='\u{2015}' | '\u{2212}') {
-            continue;
-        }
-        if !c.is_ascii() {
+        if c.is_ascii_alphanumeric() || c == '+' {
+            // significant
+        } else if c.is_alphanumeric() {
+            // A Han character or another script's letter or digit: not a number.
             return None;
+        } else {
+            // Separators and noise evaders put between digits: spaces,
+            // dashes, dots, `*`, `·`, zero-width characters.
+            continue;
         }
         *buf.get_mut(len)? = c as u8;
         len += 1;

@@ -94,6 +94,20 @@ pub struct Line {
 }
 
 impl Line {
+    /// An empty line for one account, naming its unit and people.
+    fn for_account(a: &AccountRef) -> Line {
+        Line {
+            unit: a.unit.clone(),
+            account_id: a.id.clone(),
+            account: a.name.clone(),
+            platform: a.platform.label_zh().to_string(),
+            leaders: a.leader.name.clone(),
+            admins: a.admin.name.clone(),
+            accounts: 1,
+            ..Line::default()
+        }
+    }
+
     fn add(&mut self, o: &Line) {
         self.accounts += o.accounts;
         self.posts += o.posts;
@@ -181,19 +195,7 @@ pub fn compute(
     let mut by_key: HashMap<String, String> = HashMap::new();
     for (k, a) in accounts {
         by_key.insert(k.clone(), key_of(a));
-        lines.insert(
-            key_of(a),
-            Line {
-                unit: a.unit.clone(),
-                account_id: a.id.clone(),
-                account: a.name.clone(),
-                platform: a.platform.label_zh().to_string(),
-                leaders: a.leader.name.clone(),
-                admins: a.admin.name.clone(),
-                accounts: 1,
-                ..Line::default()
-            },
-        );
+        lines.insert(key_of(a), Line::for_account(a));
     }
     for p in posts {
         let day = p.published_at.map(|t| t.date_naive());
@@ -208,16 +210,9 @@ pub fn compute(
             continue;
         }
         let a = &f.finding.account;
-        let l = lines.entry(a.id.clone()).or_insert_with(|| Line {
-            unit: a.unit.clone(),
-            account_id: a.id.clone(),
-            account: a.name.clone(),
-            platform: a.platform.label_zh().to_string(),
-            leaders: a.leader.name.clone(),
-            admins: a.admin.name.clone(),
-            accounts: 1,
-            ..Line::default()
-        });
+        let l = lines
+            .entry(a.id.clone())
+            .or_insert_with(|| Line::for_account(a));
         l.findings += 1;
         let ci = Category::ALL
             .iter()

@@ -68,10 +68,7 @@ pub async fn fetch(
                     classify(resp, retry_cap)
                 })
                 .await
-                .map_err(|f| match f {
-                    Failure::Fatal(m) | Failure::TokenRejected(m) => m,
-                    Failure::Transient { message, .. } => message,
-                })?
+                .map_err(Failure::into_message)?
         }
         other => {
             return Err(format!(

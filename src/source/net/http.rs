@@ -131,6 +131,17 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The message of a failure that is final for the account (retries, if
+    /// any, are over).
+    pub fn into_message(self) -> String {
+        match self {
+            Failure::Fatal(m) | Failure::TokenRejected(m) => m,
+            Failure::Transient { message, .. } => message,
+        }
+    }
+}
+
+impl Failure {
     /// A transient failure with the default backoff.
     pub fn transient(message: impl Into<String>) -> Failure {
         Failure::Transient {

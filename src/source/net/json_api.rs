@@ -108,10 +108,7 @@ pub async fn fetch(
                 parse_page(resp, &what, token_env)
             })
             .await
-            .map_err(|f| match f {
-                Failure::Fatal(m) | Failure::TokenRejected(m) => m,
-                Failure::Transient { message, .. } => message,
-            })?;
+            .map_err(Failure::into_message)?;
         pages += 1;
         let empty = page.items.is_empty();
         for item in page.items {

@@ -104,10 +104,7 @@ pub async fn fetch(
                 parse_page(resp, &what, spec, retry)
             })
             .await
-            .map_err(|f| match f {
-                Failure::Fatal(m) | Failure::TokenRejected(m) => m,
-                Failure::Transient { message, .. } => message,
-            })?;
+            .map_err(Failure::into_message)?;
         pages += 1;
         if page.statuses.is_empty() {
             break;

@@ -11,6 +11,9 @@
 //! `--repeat` runs). The last line, `RESULT ac_plain_1t MIB_PER_S POSTS_PER_S
 //! SECONDS CORES`, is for `scripts/bench-e2e.sh`.
 
+#[path = "../benches/support/cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -43,16 +46,6 @@ enum Kind {
     NoncontiguousNfa,
     ContiguousNfa,
     Dfa,
-}
-
-/// User + system CPU seconds of this process (Linux; 100 clock ticks a
-/// second), to tell a slow run from a run that did not get its core.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(ticks as f64 / 100.0)
 }
 
 fn main() -> ExitCode {

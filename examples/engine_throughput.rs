@@ -24,6 +24,9 @@
 //! Lines `RESULT NAME MIB_PER_S POSTS_PER_S SECONDS CORES` are for
 //! `scripts/bench-e2e.sh`.
 
+#[path = "../benches/support/cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -90,17 +93,6 @@ struct Timing {
     /// `/proc/self/stat` cannot be read. Well under the thread count means
     /// other processes took the cores.
     cores: Option<f64>,
-}
-
-/// User + system CPU seconds of this process (Linux).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which is in parentheses): state is
-    // field 3, utime 14, stime 15, in clock ticks (100 a second on Linux).
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(ticks as f64 / 100.0)
 }
 
 /// The fastest of `repeat` runs of `f`, and the last result.

@@ -25,15 +25,7 @@ use xunjian::rules::{self, corpus, minefp};
 type Transform = (&'static str, fn(&str) -> String, bool);
 
 fn post(text: &str) -> Post {
-    Post {
-        id: "m".into(),
-        title: String::new(),
-        text: text.to_string(),
-        url: String::new(),
-        published_at: None,
-        author: String::new(),
-        truncated: false,
-    }
+    Post::from_text("m", "", text)
 }
 
 fn main() {

@@ -305,6 +305,19 @@ pub struct Post {
     pub truncated: bool,
 }
 
+impl Post {
+    /// A post that exists only as text (a draft, a rule example, a corpus
+    /// document): no link, time or author.
+    pub fn from_text(id: &str, title: &str, text: &str) -> Post {
+        Post {
+            id: id.to_string(),
+            title: title.to_string(),
+            text: text.to_string(),
+            ..Post::default()
+        }
+    }
+}
+
 /// Which part of a post a hit was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

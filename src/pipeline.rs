@@ -637,7 +637,12 @@ impl AccountRun<'_, '_> {
         if batch.is_empty() {
             return Ok(());
         }
-        let hashes: Vec<String> = batch.iter().map(content_hash).collect();
+        // Content hashes tell the store what changed; without one they are not needed.
+        let hashes: Vec<String> = if self.store.is_some() {
+            batch.iter().map(content_hash).collect()
+        } else {
+            Vec::new()
+        };
         let key = self.account.key();
         let mut wanted = vec![true; batch.len()];
         if let (Some(s), false, false) = (self.store.as_mut(), forced, self.options.rescan) {

@@ -60,15 +60,7 @@ pub(super) fn check(a: CheckArgs) -> Exit {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let post = Post {
-        id: "draft".into(),
-        title: a.title.clone(),
-        text: body,
-        url: String::new(),
-        published_at: None,
-        author: String::new(),
-        truncated: false,
-    };
+    let post = Post::from_text("draft", &a.title, &body);
     let draft_account = AccountRef {
         id: "draft".into(),
         name: "draft".into(),

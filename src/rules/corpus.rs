@@ -153,15 +153,7 @@ pub fn fired(
     text: &str,
     scratch: &mut Scratch,
 ) -> BTreeMap<String, Vec<String>> {
-    let post = Post {
-        id: "corpus".into(),
-        title: title.to_string(),
-        text: text.to_string(),
-        url: String::new(),
-        published_at: None,
-        author: String::new(),
-        truncated: false,
-    };
+    let post = Post::from_text("corpus", title, text);
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for h in engine.hits(&post, scratch) {
         let src = match h.field {

@@ -122,15 +122,7 @@ pub fn mine(engine: &Engine, docs: &[Doc]) -> Vec<Mined> {
     let mut scratch = Scratch::new();
     let mut acc: HashMap<(usize, String), Acc> = HashMap::new();
     for d in docs {
-        let post = Post {
-            id: "doc".into(),
-            title: String::new(),
-            text: d.text.clone(),
-            url: String::new(),
-            published_at: None,
-            author: String::new(),
-            truncated: false,
-        };
+        let post = Post::from_text("doc", "", &d.text);
         let mut seen = std::collections::HashSet::new();
         for h in engine.hits(&post, &mut scratch) {
             let key = (h.rule, h.normalized.clone());

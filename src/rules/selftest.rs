@@ -47,15 +47,7 @@ pub fn run(engine: &Engine) -> Outcome {
             .chain(rule.counter_examples.iter().map(|t| (t, false)));
         for (text, should) in cases {
             out.checked += 1;
-            let post = Post {
-                id: "example".into(),
-                title: String::new(),
-                text: text.clone(),
-                url: String::new(),
-                published_at: None,
-                author: String::new(),
-                truncated: false,
-            };
+            let post = Post::from_text("example", "", text);
             let matched: Vec<String> = engine
                 .hits(&post, &mut scratch)
                 .into_iter()

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod model;
+pub mod operations;
 pub mod pipeline;
 pub mod registry;
 pub mod report;

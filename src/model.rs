@@ -66,15 +66,19 @@ pub enum Category {
     False,
     /// Vulgar, pornographic, gambling, drugs, abuse, fraud (Art. 10).
     Unhealthy,
+    /// Breaches of the operating duties rather than of content: registration
+    /// gaps (Art. 4, 5, 14) and unanswered user questions (Art. 12).
+    Operations,
 }
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: [Category; 4] = [
+    pub const ALL: [Category; 5] = [
         Category::Classified,
         Category::PersonalInfo,
         Category::False,
         Category::Unhealthy,
+        Category::Operations,
     ];
 
     /// The identifier used in rule files and JSON.
@@ -84,6 +88,7 @@ impl Category {
             Category::PersonalInfo => "personal_info",
             Category::False => "false",
             Category::Unhealthy => "unhealthy",
+            Category::Operations => "operations",
         }
     }
 
@@ -94,6 +99,7 @@ impl Category {
             Category::PersonalInfo => "个人信息",
             Category::False => "不实",
             Category::Unhealthy => "不健康",
+            Category::Operations => "运营管理",
         }
     }
 }
@@ -326,6 +332,10 @@ pub enum Field {
     Title,
     /// The post's body.
     Body,
+    /// A user's comment under the post (or the account's reply to one).
+    Comment,
+    /// The account's registration record, not a post (registry audit findings).
+    Registry,
 }
 
 impl Field {
@@ -334,6 +344,8 @@ impl Field {
         match self {
             Field::Title => "title",
             Field::Body => "body",
+            Field::Comment => "comment",
+            Field::Registry => "registry",
         }
     }
 
@@ -342,6 +354,8 @@ impl Field {
         match self {
             Field::Title => "标题",
             Field::Body => "正文",
+            Field::Comment => "评论",
+            Field::Registry => "登记信息",
         }
     }
 }

@@ -94,7 +94,8 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
             let pack = rules.pack_of(rule);
             let text = match h.field {
                 Field::Title => &post.title,
-                Field::Body => &post.text,
+                // The engine scans titles and bodies only.
+                Field::Body | Field::Comment | Field::Registry => &post.text,
             };
             let char_start = text[..h.start].chars().count();
             let char_end = char_start + text[h.start..h.end].chars().count();

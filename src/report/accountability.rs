@@ -82,7 +82,7 @@ pub struct Line {
     /// Findings in the period.
     pub findings: u64,
     /// By category, in [`Category::ALL`] order.
-    pub by_category: [u64; 4],
+    pub by_category: [u64; Category::ALL.len()],
     /// By severity, in [`Severity::ALL`] order.
     pub by_severity: [u64; 4],
     /// By verdict, in [`ReviewStatus::ALL`] order.
@@ -114,13 +114,9 @@ impl Line {
         self.findings += o.findings;
         self.violations += o.violations;
         self.overdue += o.overdue;
-        for i in 0..4 {
-            self.by_category[i] += o.by_category[i];
-            self.by_severity[i] += o.by_severity[i];
-        }
-        for i in 0..5 {
-            self.by_status[i] += o.by_status[i];
-        }
+        add_counts(&mut self.by_category, &o.by_category);
+        add_counts(&mut self.by_severity, &o.by_severity);
+        add_counts(&mut self.by_status, &o.by_status);
     }
 }
 
@@ -370,4 +366,11 @@ pub fn html_table(r: &Accountability) -> String {
     row(&r.total, "unit");
     s.push_str("</tbody></table></div>");
     s
+}
+
+/// Adds `from` into `into`, element by element.
+fn add_counts(into: &mut [u64], from: &[u64]) {
+    for (a, b) in into.iter_mut().zip(from) {
+        *a += b;
+    }
 }

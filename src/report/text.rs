@@ -207,11 +207,15 @@ pub fn check_listing(findings: &[Finding], title: &str, body: &str, lang: Lang) 
         return s;
     }
     for f in findings {
-        let text = match f.field {
-            crate::model::Field::Title => title,
-            crate::model::Field::Body => body,
+        let (text, start, end) = match f.field {
+            crate::model::Field::Title => (title, f.char_start, f.char_end),
+            crate::model::Field::Body => (body, f.char_start, f.char_end),
+            // A draft has no comments or registry record; show the match alone.
+            crate::model::Field::Comment | crate::model::Field::Registry => {
+                (f.matched.as_str(), 0, f.matched.chars().count())
+            }
         };
-        let (line_no, col, marked) = mark_in_line(text, f.char_start, f.char_end);
+        let (line_no, col, marked) = mark_in_line(text, start, end);
         let _ = writeln!(
             s,
             "[{}] {} {} {} · {}{}",

@@ -482,6 +482,20 @@ pub struct Finding {
     pub snippet: String,
     /// True when any occurrence needed folding or noise skipping.
     pub evasion: bool,
+    /// Which transformations the first evasive occurrence needed to match,
+    /// e.g. `traditional`, `full_width`, `look_alike`, `skipped:2`, `pinyin`;
+    /// empty when it matched as published. Deliberate evasion is evidence.
+    #[serde(default)]
+    pub evasions: Vec<String>,
+    /// Id of the comment the match is in when `field` is `comment`; empty
+    /// otherwise.
+    #[serde(default)]
+    pub comment_id: String,
+    /// Facts the officer needs beyond the match, in Chinese (e.g. how long a
+    /// question has waited, which registry field is wrong); empty for most
+    /// content findings.
+    #[serde(default)]
+    pub detail: String,
     /// Whether this finding was already known before this run (set by the
     /// state store; `New` without one).
     pub novelty: Novelty,

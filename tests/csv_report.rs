@@ -57,6 +57,9 @@ fn finding(matched: &str, title: &str, snippet: &str) -> Finding {
         char_end: 30,
         snippet: snippet.into(),
         evasion: false,
+        evasions: Vec::new(),
+        comment_id: String::new(),
+        detail: String::new(),
         novelty: Novelty::New,
     }
 }

@@ -127,6 +127,9 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
                 char_end,
                 snippet: snippet(text, h.start, h.end),
                 evasion,
+                evasions: Vec::new(),
+                comment_id: String::new(),
+                detail: String::new(),
                 novelty: Novelty::New,
             }
         })

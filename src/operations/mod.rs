@@ -67,6 +67,8 @@ pub struct Subject<'a> {
     pub key: &'a str,
     /// The text the snippet is cut from (often the same as `matched`).
     pub context: &'a str,
+    /// Facts for the officer, in Chinese (becomes [`Finding::detail`]).
+    pub detail: String,
 }
 
 /// Builds an operations finding for `check` on `account`, fingerprinted
@@ -111,6 +113,9 @@ pub fn finding(account: &AccountRef, check: &Check, subject: Subject<'_>) -> Fin
         char_end,
         snippet: snip,
         evasion: false,
+        evasions: Vec::new(),
+        comment_id: String::new(),
+        detail: subject.detail,
         novelty: Novelty::New,
     }
 }

@@ -15,7 +15,7 @@ use crate::model::{Contact, Finding, Novelty, Review, ReviewStatus, Reviews};
 use crate::rules::article_label;
 
 /// Column headers, Chinese and English, in order.
-pub const COLUMNS: [(&str, &str); 38] = [
+pub const COLUMNS: [(&str, &str); 41] = [
     ("指纹", "fingerprint"),
     ("主办单位", "unit"),
     ("部门", "department"),
@@ -39,10 +39,13 @@ pub const COLUMNS: [(&str, &str); 38] = [
     ("规范化匹配", "normalized"),
     ("出现次数", "occurrences"),
     ("位置", "field"),
+    ("评论ID", "comment_id"),
     ("起始字符", "char_start"),
     ("结束字符", "char_end"),
     ("上下文", "snippet"),
     ("疑似规避", "evasion"),
+    ("规避方式", "evasion_detail"),
+    ("说明", "detail"),
     ("内容不完整", "truncated"),
     ("新发现", "new"),
     ("主管领导", "leader"),
@@ -129,10 +132,13 @@ fn row(f: &Finding, review: Option<&Review>, lang: Lang) -> Vec<String> {
         f.normalized.clone(),
         f.occurrences.to_string(),
         pick(f.field.label_zh(), f.field.as_str()),
+        f.comment_id.clone(),
         f.char_start.to_string(),
         f.char_end.to_string(),
         f.snippet.clone(),
         yes_no(f.evasion, lang),
+        f.evasions.join(", "),
+        f.detail.clone(),
         yes_no(f.post.truncated, lang),
         yes_no(f.novelty == Novelty::New, lang),
         person(&f.account.leader, lang),

@@ -138,6 +138,9 @@ impl SqliteStore {
                             char_start: 0,
                             char_end: 0,
                             evasion: false,
+                            evasions: Vec::new(),
+                            comment_id: String::new(),
+                            detail: String::new(),
                             novelty: Novelty::New,
                         })
                     })?;

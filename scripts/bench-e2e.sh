@@ -32,29 +32,14 @@ MB="${1:-200}"
 KEYWORDS="${2:-10000}"
 REPEAT="${REPEAT:-3}"
 THREADS="${THREADS:-$(nproc)}"
-SEED="${SEED:-42}"
-ACCOUNTS="${ACCOUNTS:-20}"
 
 cd "$(dirname "$0")/.."
-DATA=bench-data
-LOGS="$DATA/logs"
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
 
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
-echo "== build (release)"
-cargo build --release --bin xunjian \
-    --example gen_corpus --example ac_baseline --example engine_throughput
-TARGET_DIR="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps \
-    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')}"
-BIN="$TARGET_DIR/release"
-
-mkdir -p "$LOGS"
-echo "== generate $DATA ($MB MiB, $KEYWORDS keywords, seed $SEED)"
-"$BIN/examples/gen_corpus" --out "$DATA" --mb "$MB" --keywords "$KEYWORDS" \
-    --seed "$SEED" --accounts "$ACCOUNTS" | tee "$LOGS/gen_corpus.txt"
-# "  posts     N over A accounts, X MiB scanned text ..."
-POSTS=$(awk '$1 == "posts" { print $2 }' "$LOGS/gen_corpus.txt")
-TEXT_MIB=$(awk '$1 == "posts" { for (i = 1; i < NF; i++) if ($(i + 1) == "MiB") { print $i; exit } }' \
-    "$LOGS/gen_corpus.txt")
+bench_build --bin xunjian --example ac_baseline --example engine_throughput
+bench_generate "$MB" "$KEYWORDS"
 
 echo "== plain aho-corasick baseline (separate process, 1 thread)"
 "$BIN/examples/ac_baseline" --keywords "$DATA/keywords.txt" --corpus "$DATA/corpus.txt" \

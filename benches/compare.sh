@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# One table comparing xunjian's engine with the fastest multi-pattern
+# matchers, on the same generated corpus and keywords, in one run.
+#
+#   benches/compare.sh [MB] [KEYWORDS]      # defaults: 200 MiB, 10000 keywords
+#
+# Builds the release examples, generates bench-data/ (examples/gen_corpus.rs,
+# reused when the parameters match; FRESH=1 regenerates), then times, each the
+# best of REPEAT runs where the tool allows:
+#   xunjian engine, 1 thread and all threads  full scan_post: normalization
+#                                             with offset maps, every rule of
+#                                             the 10,000-keyword pack and the
+#                                             shipped packs, findings built
+#   aho-corasick (default, and DFA)           overlapping count, raw text
+#   ripgrep -F -f (Debian's ripgrep)          --count-matches (non-overlapping)
+#   Hyperscan (Python binding), whole buffer and one call per post
+# None of the others normalizes anything. ripgrep and Hyperscan are installed
+# when missing and possible (apt-get as root; pip), and skipped with a message
+# otherwise. Prints MiB/s, posts/s and the ratios the issue's bars are
+# stated in. Logs in bench-data/logs/compare-*.txt.
+#
+# Environment: REPEAT (default 3), THREADS (default nproc), SEED, ACCOUNTS.
+set -euo pipefail
+
+MB="${1:-200}"
+KEYWORDS="${2:-10000}"
+REPEAT="${REPEAT:-3}"
+THREADS="${THREADS:-$(nproc)}"
+
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
+
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
+bench_build --example ac_baseline --example engine_throughput
+bench_generate "$MB" "$KEYWORDS"
+OUT="$LOGS/compare-results.txt"
+: > "$OUT"
+
+echo "== plain aho-corasick, default and DFA (own process, 1 thread)"
+for kind in auto dfa; do
+    "$BIN/examples/ac_baseline" --keywords "$DATA/keywords.txt" --corpus "$DATA/corpus.txt" \
+        --repeat "$REPEAT" --kind "$kind" | tee "$LOGS/compare-ac-$kind.txt"
+    sed -n "s/^RESULT ac_plain_1t /RESULT ac_$kind /p" "$LOGS/compare-ac-$kind.txt" >> "$OUT"
+done
+
+echo "== xunjian engine (posts in memory; 1 and $THREADS threads)"
+"$BIN/examples/engine_throughput" --data "$DATA" --threads "$THREADS" --repeat "$REPEAT" \
+    | tee "$LOGS/compare-engine.txt"
+grep -E "^RESULT (engine_scan_|normalize_1t)" "$LOGS/compare-engine.txt" >> "$OUT"
+
+echo "== ripgrep -F -f (1 thread, --count-matches)"
+if ! command -v rg > /dev/null && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    apt-get install -y -qq ripgrep > /dev/null 2>&1 || true
+fi
+if command -v rg > /dev/null; then
+    best=""
+    for _ in $(seq "$REPEAT"); do
+        t0=$(date +%s.%N)
+        matches=$(rg -j1 --no-mmap -F -f "$DATA/keywords.txt" --count-matches "$DATA/corpus.txt" || true)
+        t1=$(date +%s.%N)
+        best=$(awk -v a="$t0" -v b="$t1" -v best="$best" \
+            'BEGIN { d = b - a; print (best == "" || d < best) ? d : best }')
+    done
+    awk -v m="$TEXT_MIB" -v p="$POSTS" -v s="$best" -v n="$matches" \
+        'BEGIN { printf "RESULT ripgrep %.2f %.0f %.3f 1.00 %s\n", m / s, p / s, s, n }' \
+        | tee -a "$OUT"
+else
+    echo "ripgrep: not installed and cannot be installed here (apt-get install ripgrep); skipped"
+fi
+
+echo "== Hyperscan (Python binding, 1 thread)"
+if ! python3 -c "import hyperscan" 2> /dev/null; then
+    python3 -m pip install --quiet hyperscan > /dev/null 2>&1 || true
+fi
+code=0
+python3 benches/hyperscan_baseline.py "$DATA/keywords.txt" "$DATA/corpus.txt" \
+    --repeat "$REPEAT" > "$LOGS/compare-hyperscan.txt" || code=$?
+if [ "$code" -eq 0 ]; then
+    cat "$LOGS/compare-hyperscan.txt"
+    grep '^RESULT' "$LOGS/compare-hyperscan.txt" >> "$OUT"
+else
+    echo "Hyperscan: the Python package cannot be installed here (pip install hyperscan); skipped"
+fi
+
+echo
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== results: $TEXT_MIB MiB, $POSTS posts, $KEYWORDS keywords + shipped packs, $(nproc) cores"
+awk -v threads="$THREADS" '
+    /^RESULT/ { mib[$2] = $3; pps[$2] = $4; order[n++] = $2 }
+    END {
+        label["engine_scan_1t"] = "xunjian engine, 1 thread"
+        label["engine_scan_" threads "t"] = "xunjian engine, " threads " threads"
+        label["normalize_1t"] = "  (its normalizer alone, 1 thread)"
+        label["ac_auto"] = "aho-corasick default, 1 thread"
+        label["ac_dfa"] = "aho-corasick DFA, 1 thread"
+        label["ripgrep"] = "ripgrep -F -f, 1 thread"
+        label["hs_whole"] = "Hyperscan, whole buffer"
+        label["hs_per_post"] = "Hyperscan, one call per post"
+        base = mib["ac_auto"]
+        printf "| %-36s | %8s | %10s | %9s |\n", "matcher", "MiB/s", "posts/s", "vs AC"
+        printf "|%s|%s|%s|%s|\n", "--------------------------------------", "---------:", "-----------:", "----------:"
+        for (i = 0; i < n; i++) {
+            k = order[i]
+            printf "| %-36s | %8.1f | %10.0f | %8.2fx |\n", (k in label) ? label[k] : k, mib[k], pps[k], mib[k] / base
+        }
+        one = mib["engine_scan_1t"]; all = mib["engine_scan_" threads "t"]
+        print ""
+        printf "engine 1 thread / aho-corasick default:   %.2f   (bar 1.5)\n", one / base
+        if ("hs_whole" in mib)
+            printf "engine 1 thread / Hyperscan whole buffer: %.2f   (bar 0.6)\n", one / mib["hs_whole"]
+        printf "engine %s threads / engine 1 thread:      %.2f   (bar 1.8 on 2 cores)\n", threads, all / one
+    }' "$OUT"

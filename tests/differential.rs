@@ -1,0 +1,169 @@
+//! Differential test: the engine's keyword path (fold table, compact view,
+//! automaton, offset maps back to the original, dedup) against a reference
+//! matcher written the obvious way — fold each character, drop the noise,
+//! and compare every keyword at every position — on random texts with
+//! random evasions (traditional forms, inserted spaces and symbols,
+//! zero-width characters, sentence breaks).
+//!
+//! Whatever the engine does to go fast, it must report exactly the hits of
+//! the reference: the same (start, end) byte ranges in the original text,
+//! the same normalized keyword and the same evasion flag.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use xunjian::engine::normalize::{classify, CharClass};
+use xunjian::engine::{Engine, Scratch};
+use xunjian::model::Post;
+use xunjian::rules;
+
+/// Keyword characters with their traditional forms, which fold onto them.
+const SIMPLE: [(char, char); 4] = [('门', '門'), ('马', '馬'), ('鱼', '魚'), ('东', '東')];
+/// Characters that are text but in no keyword.
+const FILLER: [char; 3] = ['的', '了', '在'];
+/// Noise the compact view skips.
+const NOISE: [char; 5] = [' ', '*', '·', '-', '_'];
+/// Invisible characters removed from both views.
+const DROP: [char; 2] = ['\u{200B}', '\u{FE0F}'];
+/// Sentence ends: no keyword matches across them.
+const BREAKS: [char; 2] = ['\n', '。'];
+
+/// What the reference knows about one character of the original text.
+enum Ref {
+    /// Folds to this keyword-alphabet (or filler) character; `true` when
+    /// folding changed it.
+    Text(char, bool),
+    Skip,
+    Break,
+}
+
+fn reference_class(c: char) -> Ref {
+    if let Some(&(s, _)) = SIMPLE.iter().find(|(s, t)| *s == c || *t == c) {
+        return Ref::Text(s, s != c);
+    }
+    if FILLER.contains(&c) {
+        return Ref::Text(c, false);
+    }
+    if BREAKS.contains(&c) {
+        return Ref::Break;
+    }
+    assert!(NOISE.contains(&c) || DROP.contains(&c), "unexpected {c:?}");
+    Ref::Skip
+}
+
+/// (start, end, keyword, evasion) of every occurrence of every keyword.
+fn reference_hits(text: &str, keywords: &[String]) -> BTreeSet<(usize, usize, String, bool)> {
+    // Segments between breaks, as (folded char, start, end, changed) of the text chars,
+    // plus for each text char whether noise was skipped right before it.
+    let mut out = BTreeSet::new();
+    let mut seg: Vec<(char, usize, usize, bool)> = Vec::new();
+    let mut segments = Vec::new();
+    let mut skipped_before = false;
+    for (at, c) in text.char_indices() {
+        match reference_class(c) {
+            Ref::Text(f, changed) => {
+                seg.push((f, at, at + c.len_utf8(), changed || skipped_before));
+                skipped_before = false;
+            }
+            Ref::Skip => skipped_before = true,
+            Ref::Break => {
+                segments.push(std::mem::take(&mut seg));
+                skipped_before = false;
+            }
+        }
+    }
+    segments.push(seg);
+    for seg in &segments {
+        for k in keywords {
+            let k: Vec<char> = k.chars().collect();
+            for i in 0..seg.len() {
+                if i + k.len() <= seg.len() && (0..k.len()).all(|j| seg[i + j].0 == k[j]) {
+                    let span = &seg[i..i + k.len()];
+                    // The first character's "skipped before" is outside the match.
+                    let evasion = span.iter().enumerate().any(|(j, s)| {
+                        if j == 0 {
+                            s.0 != text[s.1..s.2].chars().next().unwrap()
+                        } else {
+                            s.3
+                        }
+                    });
+                    out.insert((span[0].1, span[k.len() - 1].2, k.iter().collect(), evasion));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn engine_for(keywords: &[String]) -> Engine {
+    let list = keywords
+        .iter()
+        .map(|k| format!("\"{k}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let pack = format!(
+        "[pack]\nid = \"d\"\nversion = \"1\"\nname = \"differential\"\ncategory = \"unhealthy\"\n\n\
+         [[rule]]\nid = \"d.words\"\nname = \"words\"\nmessage = \"m\"\nseverity = \"low\"\n\
+         article = 10\nkeywords = [{list}]\n"
+    );
+    let files: &'static [(&'static str, &'static str)] =
+        Box::leak(vec![("d.toml", &*Box::leak(pack.into_boxed_str()))].into_boxed_slice());
+    Engine::new(rules::load_files(files).expect("generated pack loads")).expect("compiles")
+}
+
+fn engine_hits(e: &Engine, text: &str) -> BTreeSet<(usize, usize, String, bool)> {
+    e.hits(&Post::from_text("p", "", text), &mut Scratch::new())
+        .into_iter()
+        .map(|h| (h.start, h.end, h.normalized, h.evasion))
+        .collect()
+}
+
+fn keyword() -> impl Strategy<Value = String> {
+    prop::collection::vec(0..SIMPLE.len(), 2..=3)
+        .prop_map(|v| v.into_iter().map(|i| SIMPLE[i].0).collect())
+}
+
+fn text_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        8 => (0..SIMPLE.len()).prop_map(|i| SIMPLE[i].0),
+        2 => (0..SIMPLE.len()).prop_map(|i| SIMPLE[i].1),
+        2 => (0..FILLER.len()).prop_map(|i| FILLER[i]),
+        2 => (0..NOISE.len()).prop_map(|i| NOISE[i]),
+        1 => (0..DROP.len()).prop_map(|i| DROP[i]),
+        1 => (0..BREAKS.len()).prop_map(|i| BREAKS[i]),
+    ]
+}
+
+#[test]
+fn the_alphabet_is_classified_as_the_reference_assumes() {
+    for (s, t) in SIMPLE {
+        assert_eq!(classify(s), CharClass::Text);
+        assert_eq!(classify(t), CharClass::Text);
+    }
+    for c in FILLER {
+        assert_eq!(classify(c), CharClass::Text);
+    }
+    for c in NOISE {
+        assert_eq!(classify(c), CharClass::Noise, "{c:?}");
+    }
+    for c in DROP {
+        assert_eq!(classify(c), CharClass::Drop, "{c:?}");
+    }
+    for c in BREAKS {
+        assert_eq!(classify(c), CharClass::Break, "{c:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_finds_exactly_the_reference_hits(
+        keywords in prop::collection::vec(keyword(), 1..6),
+        chars in prop::collection::vec(text_char(), 0..60),
+    ) {
+        let text: String = chars.into_iter().collect();
+        let e = engine_for(&keywords);
+        prop_assert_eq!(engine_hits(&e, &text), reference_hits(&text, &keywords), "text {:?}", text);
+    }
+}

@@ -14,94 +14,24 @@
 //! - `two_pass`: what the engine does today for keywords:
 //!   [`Normalized::normalize`] (folded + compact views with per-byte maps),
 //!   then a DFA over the compact view, each hit mapped back to the original;
-//! - `fused`: one loop over the original characters: a 64K-entry table gives
-//!   each BMP character's compact bytes (or noise / break / drop), the bytes
-//!   go straight into the same DFA (`Automaton::next_state`), and a small
-//!   ring of original offsets (one per compact byte of the longest keyword)
-//!   maps a hit back without any per-post buffer.
+//! - `fused`: [`FusedMatcher`]: one loop over the original characters, a
+//!   64K-entry table giving each BMP character's compact bytes (or noise /
+//!   break), the bytes fed straight into a DFA, and a small ring of original
+//!   offsets mapping a hit back, without any per-post buffer.
+//!
 //! `two_pass` and `fused` must find the same hits (same count and the same
 //! checksum of original start/end offsets); the probe exits non-zero if not.
-//! Characters outside the BMP take the slow path of `compact_form`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, OverlappingState};
 use aho_corasick::dfa::DFA;
-use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind};
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use clap::Parser;
-use xunjian::engine::normalize::{classify, compact_form, CharClass, Normalized};
-
-#[derive(Parser, Debug)]
-#[command(about = "Fused normalize-and-match experiment")]
-struct Args {
-    /// Keywords, one a line.
-    #[arg(long, default_value = "bench-data/keywords.txt")]
-    keywords: PathBuf,
-    /// Posts, one a line.
-    #[arg(long, default_value = "bench-data/corpus.txt")]
-    corpus: PathBuf,
-    /// Timed runs; the best is reported.
-    #[arg(long, default_value_t = 3)]
-    repeat: usize,
-}
-
-/// What one BMP character becomes in the compact view.
-#[derive(Clone, Copy)]
-enum Entry {
-    /// Up to 4 compact bytes (`len` of `bytes`).
-    Bytes { len: u8, bytes: [u8; 4] },
-    /// Longer expansions, in [`FoldTable::long`].
-    Long(u32),
-    /// Skipped (noise or dropped format character).
-    Skip,
-    /// Resets the automaton: no keyword crosses it.
-    Break,
-}
-
-/// The per-character table of the fused pass, built from the engine's own
-/// normalizer so both passes fold identically.
-struct FoldTable {
-    bmp: Vec<Entry>,
-    long: Vec<String>,
-}
-
-impl FoldTable {
-    fn build() -> FoldTable {
-        let mut long = Vec::new();
-        let bmp = (0u32..0x10000)
-            .map(|cp| match char::from_u32(cp) {
-                None => Entry::Skip,
-                Some(c) => entry(c, &mut long),
-            })
-            .collect();
-        FoldTable { bmp, long }
-    }
-}
-
-fn entry(c: char, long: &mut Vec<String>) -> Entry {
-    match classify(c) {
-        CharClass::Break => Entry::Break,
-        CharClass::Noise | CharClass::Drop => Entry::Skip,
-        CharClass::Text => {
-            let s = compact_form(c.encode_utf8(&mut [0; 4]));
-            if s.is_empty() {
-                Entry::Skip
-            } else if s.len() <= 4 {
-                let mut bytes = [0; 4];
-                bytes[..s.len()].copy_from_slice(s.as_bytes());
-                Entry::Bytes {
-                    len: s.len() as u8,
-                    bytes,
-                }
-            } else {
-                long.push(s);
-                Entry::Long(long.len() as u32 - 1)
-            }
-        }
-    }
-}
+use xunjian::engine::fused::{FusedMatcher, FusedScratch};
+use xunjian::engine::normalize::{compact_form, Normalized};
 
 /// Count and checksum of hits (original start/end byte offsets).
 #[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
@@ -119,50 +49,18 @@ impl Tally {
     }
 }
 
-/// The fused pass over one text.
-fn fused(dfa: &DFA, table: &FoldTable, ring: &mut [u32], text: &str, t: &mut Tally) {
-    let mask = ring.len() - 1;
-    let start = dfa.start_state(Anchored::No).expect("unanchored start");
-    let mut sid = start;
-    let mut cpos = 0usize; // compact bytes so far
-    let mut feed = |sid: &mut _, cpos: &mut usize, bytes: &[u8], at: usize, end: usize, t: &mut Tally| {
-        for &b in bytes {
-            ring[*cpos & mask] = at as u32;
-            *cpos += 1;
-            *sid = dfa.next_state(Anchored::No, *sid, b);
-        }
-        if dfa.is_special(*sid) && dfa.is_match(*sid) {
-            for i in 0..dfa.match_len(*sid) {
-                let len = dfa.pattern_len(dfa.match_pattern(*sid, i));
-                t.add(ring[(*cpos - len) & mask] as usize, end);
-            }
-        }
-    };
-    for (at, c) in text.char_indices() {
-        let end = at + c.len_utf8();
-        let cp = c as u32;
-        if cp < 0x10000 {
-            match table.bmp[cp as usize] {
-                Entry::Bytes { len, bytes } => {
-                    feed(&mut sid, &mut cpos, &bytes[..len as usize], at, end, t)
-                }
-                Entry::Skip => {}
-                Entry::Break => sid = start,
-                Entry::Long(i) => {
-                    feed(&mut sid, &mut cpos, table.long[i as usize].as_bytes(), at, end, t)
-                }
-            }
-        } else {
-            match classify(c) {
-                CharClass::Break => sid = start,
-                CharClass::Noise | CharClass::Drop => {}
-                CharClass::Text => {
-                    let s = compact_form(c.encode_utf8(&mut [0; 4]));
-                    feed(&mut sid, &mut cpos, s.as_bytes(), at, end, t)
-                }
-            }
-        }
-    }
+#[derive(Parser, Debug)]
+#[command(about = "Fused normalize-and-match experiment")]
+struct Args {
+    /// Keywords, one a line.
+    #[arg(long, default_value = "bench-data/keywords.txt")]
+    keywords: PathBuf,
+    /// Posts, one a line.
+    #[arg(long, default_value = "bench-data/corpus.txt")]
+    corpus: PathBuf,
+    /// Timed runs; the best is reported.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
 }
 
 fn best_of(repeat: usize, mut f: impl FnMut() -> Tally) -> (f64, Tally) {
@@ -203,10 +101,9 @@ fn main() -> ExitCode {
         .build(&compact)
         .expect("keywords compile");
     let t = Instant::now();
-    let table = FoldTable::build();
-    let table_ms = t.elapsed().as_secs_f64() * 1e3;
-    let longest = compact.iter().map(|w| w.len()).max().unwrap_or(1);
-    let mut ring = vec![0u32; longest.next_power_of_two().max(64)];
+    let fused = FusedMatcher::new(&compact).expect("keywords compile");
+    let fused_ms = t.elapsed().as_secs_f64() * 1e3;
+    let mut scratch = FusedScratch::default();
 
     let (s_plain, t_plain) = best_of(a.repeat, || {
         let mut t = Tally::default();
@@ -222,7 +119,7 @@ fn main() -> ExitCode {
         let mut t = Tally::default();
         for p in &posts {
             norm.normalize(p);
-            let mut state = aho_corasick::automaton::OverlappingState::start();
+            let mut state = OverlappingState::start();
             loop {
                 dfa.try_find_overlapping(&Input::new(norm.compact.as_str()), &mut state)
                     .expect("overlapping search");
@@ -236,13 +133,13 @@ fn main() -> ExitCode {
     let (s_fused, t_fused) = best_of(a.repeat, || {
         let mut t = Tally::default();
         for p in &posts {
-            fused(&dfa, &table, &mut ring, p, &mut t);
+            fused.scan(p, &mut scratch, |h| t.add(h.start as usize, h.end as usize));
         }
         t
     });
 
     println!(
-        "{} keywords, {} posts, {mib:.1} MiB; fold table built in {table_ms:.0} ms",
+        "{} keywords, {} posts, {mib:.1} MiB; fused matcher built in {fused_ms:.0} ms",
         words.len(),
         posts.len()
     );
@@ -260,7 +157,9 @@ fn main() -> ExitCode {
         );
     }
     if t_two != t_fused {
-        eprintln!("fused_probe: the fused pass disagrees with the two-pass one: {t_two:?} vs {t_fused:?}");
+        eprintln!(
+            "fused_probe: the fused pass disagrees with the two-pass one: {t_two:?} vs {t_fused:?}"
+        );
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

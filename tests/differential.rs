@@ -12,7 +12,8 @@
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
-use xunjian::engine::normalize::{classify, CharClass};
+use xunjian::engine::fused::{FusedMatcher, FusedScratch};
+use xunjian::engine::normalize::{classify, compact_form, is_disguised, CharClass};
 use xunjian::engine::{Engine, Scratch};
 use xunjian::model::Post;
 use xunjian::rules;
@@ -118,6 +119,20 @@ fn engine_hits(e: &Engine, text: &str) -> BTreeSet<(usize, usize, String, bool)>
         .collect()
 }
 
+/// The fused one-pass matcher's hits, with the evasion flag computed from
+/// the original span as the engine does.
+fn fused_hits(keywords: &[String], text: &str) -> BTreeSet<(usize, usize, String, bool)> {
+    let words: Vec<String> = keywords.iter().map(|k| compact_form(k)).collect();
+    let m = FusedMatcher::new(&words).expect("compiles");
+    let mut out = BTreeSet::new();
+    m.scan(text, &mut FusedScratch::default(), |h| {
+        let (s, e) = (h.start as usize, h.end as usize);
+        let evasion = text[s..e].chars().any(is_disguised);
+        out.insert((s, e, words[h.word as usize].clone(), evasion));
+    });
+    out
+}
+
 fn keyword() -> impl Strategy<Value = String> {
     prop::collection::vec(0..SIMPLE.len(), 2..=3)
         .prop_map(|v| v.into_iter().map(|i| SIMPLE[i].0).collect())
@@ -154,6 +169,22 @@ fn the_alphabet_is_classified_as_the_reference_assumes() {
     }
 }
 
+/// ASCII words next to letters and digits: the word-boundary rules of the
+/// fused pass and of the engine agree (no reference: the rule is theirs).
+fn ascii_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        6 => prop::sample::select(vec!['a', 'b', '1', '0']),
+        2 => prop::sample::select(vec!['Ａ', 'B', '１', 'x']),
+        2 => prop::sample::select(vec![' ', '-', '\u{200B}', '赌']),
+        1 => prop::sample::select(vec!['\n', '。']),
+    ]
+}
+
+fn ascii_word() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(vec!['a', 'b', '1', '0', '赌']), 1..=3)
+        .prop_map(|v| v.into_iter().collect())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
@@ -164,6 +195,21 @@ proptest! {
     ) {
         let text: String = chars.into_iter().collect();
         let e = engine_for(&keywords);
-        prop_assert_eq!(engine_hits(&e, &text), reference_hits(&text, &keywords), "text {:?}", text);
+        let expected = reference_hits(&text, &keywords);
+        prop_assert_eq!(&engine_hits(&e, &text), &expected, "engine, text {:?}", text);
+        prop_assert_eq!(&fused_hits(&keywords, &text), &expected, "fused pass, text {:?}", text);
+    }
+
+    #[test]
+    fn fused_pass_and_engine_agree_on_ascii_boundaries(
+        keywords in prop::collection::vec(ascii_word(), 1..5),
+        chars in prop::collection::vec(ascii_char(), 0..40),
+    ) {
+        let text: String = chars.into_iter().collect();
+        let e = engine_for(&keywords);
+        let spans = |v: BTreeSet<(usize, usize, String, bool)>| -> BTreeSet<(usize, usize, String)> {
+            v.into_iter().map(|(s, e, w, _)| (s, e, w)).collect()
+        };
+        prop_assert_eq!(spans(fused_hits(&keywords, &text)), spans(engine_hits(&e, &text)), "text {:?}", text);
     }
 }

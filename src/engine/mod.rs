@@ -9,6 +9,7 @@
 //! [`Engine`] bundles a loaded rule set with its compiled matcher.
 
 pub mod findings;
+pub mod fused;
 pub mod matcher;
 pub mod normalize;
 pub mod validate;

@@ -17,6 +17,8 @@
 //! - `aho_corasick_plain`: `AhoCorasick::new(keywords)`, default settings,
 //!   overlapping count over each post's raw `title + " " + text`;
 //! - `normalize`: `Normalized::normalize` of every title and body;
+//! - `fused_keywords`: `engine::fused::FusedMatcher` over the same keywords
+//!   (one-pass fold + DFA, no regexes), the planned keyword path;
 //! - `engine_hits`: `Engine::hits` for every post;
 //! - `engine_scan_post`: `Engine::scan_post` (hits plus findings).
 //!
@@ -29,7 +31,8 @@ use std::time::Duration;
 
 use aho_corasick::AhoCorasick;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
-use xunjian::engine::normalize::Normalized;
+use xunjian::engine::fused::{FusedMatcher, FusedScratch};
+use xunjian::engine::normalize::{compact_form, Normalized};
 use xunjian::engine::{Engine, Scratch};
 use xunjian::model::{AccountRef, Contact, Platform, Post};
 use xunjian::rules::RuleSet;
@@ -140,6 +143,21 @@ fn benches(c: &mut Criterion) {
                 total += n.compact.len();
                 n.normalize(&p.text);
                 total += n.compact.len();
+            }
+            total
+        })
+    });
+    g.bench_function("fused_keywords", |b| {
+        // The one-pass fold + DFA keyword matcher (engine::fused) over the
+        // same 10,000 keywords, no regexes: issue 7's planned keyword path.
+        let words: Vec<String> = s.keywords.iter().map(|w| compact_form(w)).collect();
+        let m = FusedMatcher::new(&words).expect("fused matcher");
+        let mut scratch = FusedScratch::default();
+        b.iter(|| {
+            let mut total = 0usize;
+            for p in &s.posts {
+                m.scan(&p.title, &mut scratch, |_| total += 1);
+                m.scan(&p.text, &mut scratch, |_| total += 1);
             }
             total
         })

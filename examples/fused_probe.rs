@@ -63,6 +63,47 @@ struct Args {
     repeat: usize,
 }
 
+// One function per way, never inlined, so that
+// `valgrind --tool=callgrind --toggle-collect='*run_fused*'` (and so on) can
+// count the instructions of each alone: repeatable on a busy machine.
+
+#[inline(never)]
+fn run_plain(plain: &AhoCorasick, posts: &[&str]) -> Tally {
+    let mut t = Tally::default();
+    for p in posts {
+        for m in plain.find_overlapping_iter(*p) {
+            t.add(m.start(), m.end());
+        }
+    }
+    t
+}
+
+#[inline(never)]
+fn run_two_pass(dfa: &DFA, norm: &mut Normalized, posts: &[&str]) -> Tally {
+    let mut t = Tally::default();
+    for p in posts {
+        norm.normalize(p);
+        let mut state = OverlappingState::start();
+        loop {
+            dfa.try_find_overlapping(&Input::new(norm.compact.as_str()), &mut state)
+                .expect("overlapping search");
+            let Some(m) = state.get_match() else { break };
+            let (s, e) = norm.compact_to_original(p, m.start(), m.end());
+            t.add(s, e);
+        }
+    }
+    t
+}
+
+#[inline(never)]
+fn run_fused(fused: &FusedMatcher, scratch: &mut FusedScratch, posts: &[&str]) -> Tally {
+    let mut t = Tally::default();
+    for p in posts {
+        fused.scan(p, scratch, |h| t.add(h.start as usize, h.end as usize));
+    }
+    t
+}
+
 fn best_of(repeat: usize, mut f: impl FnMut() -> Tally) -> (f64, Tally) {
     let mut best = f64::INFINITY;
     let mut last = Tally::default();
@@ -105,38 +146,10 @@ fn main() -> ExitCode {
     let fused_ms = t.elapsed().as_secs_f64() * 1e3;
     let mut scratch = FusedScratch::default();
 
-    let (s_plain, t_plain) = best_of(a.repeat, || {
-        let mut t = Tally::default();
-        for p in &posts {
-            for m in plain.find_overlapping_iter(*p) {
-                t.add(m.start(), m.end());
-            }
-        }
-        t
-    });
+    let (s_plain, t_plain) = best_of(a.repeat, || run_plain(&plain, &posts));
     let mut norm = Normalized::new();
-    let (s_two, t_two) = best_of(a.repeat, || {
-        let mut t = Tally::default();
-        for p in &posts {
-            norm.normalize(p);
-            let mut state = OverlappingState::start();
-            loop {
-                dfa.try_find_overlapping(&Input::new(norm.compact.as_str()), &mut state)
-                    .expect("overlapping search");
-                let Some(m) = state.get_match() else { break };
-                let (s, e) = norm.compact_to_original(p, m.start(), m.end());
-                t.add(s, e);
-            }
-        }
-        t
-    });
-    let (s_fused, t_fused) = best_of(a.repeat, || {
-        let mut t = Tally::default();
-        for p in &posts {
-            fused.scan(p, &mut scratch, |h| t.add(h.start as usize, h.end as usize));
-        }
-        t
-    });
+    let (s_two, t_two) = best_of(a.repeat, || run_two_pass(&dfa, &mut norm, &posts));
+    let (s_fused, t_fused) = best_of(a.repeat, || run_fused(&fused, &mut scratch, &posts));
 
     println!(
         "{} keywords, {} posts, {mib:.1} MiB; fused matcher built in {fused_ms:.0} ms",

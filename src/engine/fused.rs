@@ -141,8 +141,12 @@ impl FusedMatcher {
             text.len() < u32::MAX as usize,
             "texts over 4 GiB are not supported"
         );
-        s.ring.clear();
-        s.ring.resize(self.ring_len, (0, Edge::None));
+        // Every slot a scan reads was written earlier in the same scan, so
+        // the ring is only sized, never cleared.
+        if s.ring.len() != self.ring_len {
+            s.ring.clear();
+            s.ring.resize(self.ring_len, (0, Edge::None));
+        }
         s.pending.clear();
         let start = self
             .dfa

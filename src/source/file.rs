@@ -330,6 +330,7 @@ fn build_post(
         published_at,
         author,
         truncated: false,
+        comments: Vec::new(),
     })
 }
 

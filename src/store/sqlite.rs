@@ -608,6 +608,7 @@ impl Store for SqliteStore {
                             author: r.get(4)?,
                             text: r.get(6)?,
                             truncated: false,
+                            comments: Vec::new(),
                         },
                         content_hash: r.get(5)?,
                     })

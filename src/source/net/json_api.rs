@@ -228,6 +228,7 @@ fn to_item(item: &Value) -> Result<(Option<Post>, Option<DateTime<FixedOffset>>)
             published_at,
             author: str_field(item, "author"),
             truncated: false,
+            comments: Vec::new(),
         }),
         updated_at,
     ))

@@ -245,6 +245,7 @@ fn to_post(id: u64, s: &Value, created: Option<DateTime<FixedOffset>>, uid: &str
         published_at: created,
         author,
         truncated,
+        comments: Vec::new(),
     }
 }
 

@@ -301,6 +301,7 @@ fn add_publish(publish: Publish, c: &mut Collector) {
             published_at,
             author: news.author,
             truncated,
+            comments: Vec::new(),
         });
     }
 }

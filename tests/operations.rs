@@ -1,0 +1,299 @@
+//! Unanswered user questions (Art. 12): question detection, working-day
+//! arithmetic with holidays and make-up days, promise parsing, and the
+//! findings of a post with comments.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use xunjian::model::{AccountRef, Comment, Contact, Field, Platform, Post, Severity};
+use xunjian::operations::questions::{
+    assess, findings, has_open_question, is_question, promised_day, Policy, Status, UNANSWERED,
+};
+use xunjian::operations::workdays::Calendar;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn t(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+const HOLIDAYS: &str = "\
+# 2026 National Day (test data)
+2026-10-01..2026-10-07   国庆节
++2026-10-10              # 调休上班 (a Saturday)
+2026-12-25 work          # a Friday marked working (no effect), written as a word
+";
+
+#[test]
+fn question_detection_table() {
+    let positives = [
+        "请问假期期间社保窗口开放吗？",
+        "热线电话打不通?",
+        "怎么办理居住证",
+        "如何预约",
+        "能否延长办理时间",
+        "能不能周末办",
+        "可不可以线上交材料",
+        "是否需要本人到场",
+        "什么时候开始报名",
+        "何时恢复",
+        "办事大厅在哪里",
+        "想咨询一下公积金提取",
+        "求助：孩子入学材料被退回",
+        "为什么我的申请一直没有审核",
+        "周六上班吗",
+        "可以带家属么",
+    ];
+    for p in positives {
+        assert!(is_question(p), "should be a question: {p}");
+    }
+    let negatives = [
+        "？？？",
+        "!!!",
+        "   ",
+        "点赞！",
+        "辛苦了，感谢工作人员",
+        "怎么这么好看！",
+        "哪里哪里，应该的",
+        "这就是为什么我们要坚持",
+        "支持，已转发",
+        "就这么",
+    ];
+    for n in negatives {
+        assert!(!is_question(n), "should not be a question: {n}");
+    }
+    // "定了么" does ask: a questioning 么 after a verb.
+    assert!(is_question("就这么定了么"));
+    // A question mark overrides the exclamation filter.
+    assert!(is_question("怎么这么慢？"));
+}
+
+#[test]
+fn working_days_skip_weekends_and_holidays_and_count_makeup_days() {
+    let plain = Calendar::weekends_only();
+    // 2026-11-20 is a Friday: Monday and Tuesday are the two working days after it.
+    assert_eq!(plain.add_working_days(d("2026-11-20"), 2), d("2026-11-24"));
+    assert_eq!(plain.add_working_days(d("2026-11-20"), 0), d("2026-11-20"));
+    assert_eq!(
+        plain.working_days_between(d("2026-11-20"), d("2026-11-26")),
+        4
+    );
+    assert_eq!(
+        plain.working_days_between(d("2026-11-21"), d("2026-11-22")),
+        0
+    );
+    assert_eq!(
+        plain.working_days_between(d("2026-11-26"), d("2026-11-20")),
+        0
+    );
+
+    let cal = Calendar::parse(HOLIDAYS, "holidays.txt").unwrap();
+    assert_eq!(cal.holiday_count(), 7);
+    assert!(!cal.is_working_day(d("2026-10-05"))); // a Monday in the holiday
+    assert!(cal.is_working_day(d("2026-10-10"))); // a Saturday made a working day
+    assert!(!cal.is_working_day(d("2026-10-11"))); // the Sunday after stays off
+    // Asked Wednesday 30 September: 8 and 9 October are the first working days.
+    assert_eq!(cal.add_working_days(d("2026-09-30"), 2), d("2026-10-09"));
+    assert_eq!(cal.add_working_days(d("2026-09-30"), 3), d("2026-10-10"));
+    assert_eq!(cal.add_working_days(d("2026-09-30"), 4), d("2026-10-12"));
+    assert_eq!(
+        cal.working_days_between(d("2026-09-30"), d("2026-10-11")),
+        3
+    );
+    // Without the file the same span has 7 working days.
+    assert_eq!(
+        plain.working_days_between(d("2026-09-30"), d("2026-10-11")),
+        7
+    );
+}
+
+#[test]
+fn holiday_file_errors_name_file_and_line() {
+    let bad = "# header\n2026-13-01\n2026-10-08..2026-10-01\n+2026-10-01\n2026-10-01\nhello world\n";
+    let errors = Calendar::parse(bad, "cal.txt").unwrap_err();
+    let all = errors.join("\n");
+    assert!(all.contains("cal.txt:2:") && all.contains("2026-13-01"), "{all}");
+    assert!(all.contains("cal.txt:3:") && all.contains("ends before"), "{all}");
+    assert!(all.contains("cal.txt:6:") && all.contains("hello"), "{all}");
+    assert!(
+        all.contains("2026-10-01 is listed both as a holiday and as a make-up working day"),
+        "{all}"
+    );
+    assert_eq!(errors.len(), 4, "{all}");
+}
+
+#[test]
+fn promises_are_parsed_into_days() {
+    let cal = Calendar::weekends_only();
+    let fri = d("2026-11-20");
+    let cases: [(&str, Option<&str>); 12] = [
+        ("您好，我们将于3个工作日内答复。", Some("2026-11-25")),
+        ("已转相关科室，三个工作日内给您回复", Some("2026-11-25")),
+        ("我们将在5日内回复您", Some("2026-11-25")),
+        ("十天内反馈处理结果", Some("2026-11-30")),
+        ("将于12月3日前答复", Some("2026-12-03")),
+        ("1月5号前联系您", Some("2027-01-05")),
+        ("2026-12-01前给您答复", Some("2026-12-01")),
+        ("下周一前回复您", Some("2026-11-23")),
+        ("本周五前答复", Some("2026-11-20")),
+        ("明天联系您", Some("2026-11-21")),
+        ("您好，窗口周六上午开放。", None),
+        ("活动3天内有效", None),
+    ];
+    for (text, want) in cases {
+        assert_eq!(
+            promised_day(text, fri, &cal),
+            want.map(d),
+            "promise in {text}"
+        );
+    }
+    // Working days in a promise respect the holiday file.
+    let hol = Calendar::parse(HOLIDAYS, "h").unwrap();
+    assert_eq!(
+        promised_day("将于2个工作日内答复", d("2026-09-30"), &hol),
+        Some(d("2026-10-09"))
+    );
+}
+
+fn comment(id: &str, text: &str, at: &str, from_account: bool, reply_to: Option<&str>) -> Comment {
+    Comment {
+        id: id.into(),
+        author: if from_account { "某市政务".into() } else { format!("user{id}") },
+        text: text.into(),
+        published_at: Some(t(at)),
+        from_account,
+        reply_to: reply_to.map(String::from),
+    }
+}
+
+fn account() -> AccountRef {
+    AccountRef {
+        id: "gov-weibo".into(),
+        name: "某市政务".into(),
+        platform: Platform::Weibo,
+        platform_account_id: "6012345678".into(),
+        unit: "市政府办公室".into(),
+        department: String::new(),
+        leader: Contact::default(),
+        admin: Contact::default(),
+    }
+}
+
+fn post() -> Post {
+    Post {
+        id: "p1".into(),
+        text: "端午假期办事指南".into(),
+        published_at: Some(t("2026-11-19T09:00:00+08:00")),
+        comments: vec![
+            // Asked Friday morning, never answered.
+            comment("c1", "请问周六社保窗口开放吗？", "2026-11-20T10:02:00+08:00", false, None),
+            // Asked and answered.
+            comment("c2", "怎么预约？", "2026-11-20T11:00:00+08:00", false, None),
+            comment("c2.reply", "您好，在APP上预约。", "2026-11-20T15:00:00+08:00", true, Some("c2")),
+            // Not a question.
+            comment("c3", "辛苦了！", "2026-11-20T12:00:00+08:00", false, None),
+            // Asked Friday, the account promised an answer by Wednesday 25th.
+            comment("c4", "能否补办？", "2026-11-20T13:00:00+08:00", false, None),
+            comment("c5", "已转业务科室，3个工作日内答复", "2026-11-20T16:00:00+08:00", true, Some("c4")),
+            // Answered by naming the user.
+            comment("c6", "公积金怎么提取", "2026-11-23T09:00:00+08:00", false, None),
+            comment("c7", "@userc6 请登录公积金APP提取", "2026-11-23T10:00:00+08:00", true, None),
+            // Asked Wednesday 25th: still within two working days on Thursday.
+            comment("c8", "什么时候恢复办理", "2026-11-25T09:00:00+08:00", false, None),
+        ],
+        ..Post::default()
+    }
+}
+
+fn policy(as_of: &str, days: u32) -> Policy {
+    Policy {
+        calendar: Arc::new(Calendar::weekends_only()),
+        answer_days: days,
+        as_of: t(as_of),
+    }
+}
+
+#[test]
+fn assess_answers_promises_and_deadlines() {
+    let p = post();
+    let pol = policy("2026-11-26T09:00:00+08:00", 2);
+    let by_id = |id: &str| {
+        assess(&p, &pol)
+            .into_iter()
+            .find(|q| q.comment.id == id)
+            .map(|q| (q.status, q.waited, q.promise))
+    };
+    assert_eq!(by_id("c1"), Some((Status::Overdue, 4, None)));
+    assert_eq!(by_id("c2").unwrap().0, Status::Answered);
+    assert_eq!(by_id("c3"), None);
+    // Promise until the 25th; on the 26th it is overdue again.
+    assert_eq!(
+        by_id("c4"),
+        Some((Status::Overdue, 4, Some((d("2026-11-20"), d("2026-11-25")))))
+    );
+    assert_eq!(by_id("c6").unwrap().0, Status::Answered);
+    assert_eq!(by_id("c8"), Some((Status::Waiting, 1, None)));
+
+    // On Tuesday the 24th the promise still holds and c1 has waited 2 days: not overdue.
+    let tue = policy("2026-11-24T18:00:00+08:00", 2);
+    let statuses: Vec<(String, Status)> = assess(&p, &tue)
+        .into_iter()
+        .map(|q| (q.comment.id.clone(), q.status))
+        .collect();
+    assert!(statuses.contains(&("c1".into(), Status::Waiting)), "{statuses:?}");
+    assert!(statuses.contains(&("c4".into(), Status::Waiting)), "{statuses:?}");
+    assert!(has_open_question(&p, &tue));
+
+    // A reply after the as-of time does not count yet.
+    let before_reply = policy("2026-11-20T14:00:00+08:00", 0);
+    let c2 = assess(&p, &before_reply)
+        .into_iter()
+        .find(|q| q.comment.id == "c2")
+        .unwrap();
+    assert_eq!(c2.status, Status::Waiting);
+}
+
+#[test]
+fn findings_carry_comment_detail_and_stable_fingerprints() {
+    let p = post();
+    let pol = policy("2026-11-26T09:00:00+08:00", 2);
+    let fs = findings(&account(), &p, &pol);
+    let ids: Vec<&str> = fs.iter().map(|f| f.comment_id.as_str()).collect();
+    assert_eq!(ids, ["c1", "c4"]);
+    let f = &fs[0];
+    assert_eq!(f.rule.id, UNANSWERED.id);
+    assert_eq!(f.rule.article, 12);
+    assert_eq!(f.field, Field::Comment);
+    assert_eq!(f.matched, "请问周六社保窗口开放吗？");
+    assert_eq!(f.post.id, "p1");
+    assert_eq!(
+        f.detail,
+        "留言于2026-11-20 10:02，已等待4个工作日（期限2个工作日）"
+    );
+    assert_eq!(f.rule.severity, Severity::Medium);
+    assert!(
+        fs[1].detail.contains("承诺在2026-11-25前答复"),
+        "{}",
+        fs[1].detail
+    );
+    // Stable across runs (a later as-of only changes the detail) ...
+    let later = findings(&account(), &p, &policy("2026-12-03T09:00:00+08:00", 2));
+    assert_eq!(later[0].fingerprint, f.fingerprint);
+    // ... and high once the wait exceeds twice the deadline.
+    assert_eq!(later[0].rule.severity, Severity::High);
+    assert_ne!(fs[0].fingerprint, fs[1].fingerprint);
+
+    // Answering the question makes the finding go away.
+    let mut answered = p.clone();
+    answered.comments.push(comment(
+        "c1.reply",
+        "您好，周六上午开放。",
+        "2026-11-26T08:00:00+08:00",
+        true,
+        Some("c1"),
+    ));
+    let fs = findings(&account(), &answered, &pol);
+    assert!(fs.iter().all(|f| f.comment_id != "c1"));
+}

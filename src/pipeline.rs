@@ -131,6 +131,10 @@ pub struct AccountResult {
     pub problem_count: u64,
     /// The first [`MAX_PROBLEMS_KEPT`] problems.
     pub problems: Vec<String>,
+    /// What could not be read beside the posts (e.g. comments without
+    /// permission); the account stays complete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Progress of a run, reported after each batch.
@@ -452,6 +456,7 @@ impl AccountResult {
             findings_new: 0,
             problem_count: 0,
             problems: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -501,6 +506,7 @@ impl AccountRun<'_, '_> {
                 for p in &f.problems {
                     self.result.note(p);
                 }
+                self.result.warnings = f.warnings.clone();
                 if let Some(e) = &f.error {
                     self.result.note(&ReadProblem {
                         file: net::describe(&self.account.source),

@@ -188,7 +188,21 @@ fn jsonl_comments_flat_and_nested_replies_and_bad_comments_with_their_line() {
     assert!(posts[1].comments.is_empty());
     let lines: Vec<Option<u64>> = problems.iter().map(|p| p.line).collect();
     assert_eq!(lines, [Some(3), Some(4), Some(5)]);
-    assert!(problems[0].message.contains("`comments[1]`: missing `id`"), "{}", problems[0]);
-    assert!(problems[1].message.contains("from_account"), "{}", problems[1]);
-    assert!(problems[2].message.contains("`comments[0]`: `published_at`"), "{}", problems[2]);
+    assert!(
+        problems[0].message.contains("`comments[1]`: missing `id`"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].message.contains("from_account"),
+        "{}",
+        problems[1]
+    );
+    assert!(
+        problems[2]
+            .message
+            .contains("`comments[0]`: `published_at`"),
+        "{}",
+        problems[2]
+    );
 }

@@ -94,7 +94,7 @@ fn working_days_skip_weekends_and_holidays_and_count_makeup_days() {
     assert!(!cal.is_working_day(d("2026-10-05"))); // a Monday in the holiday
     assert!(cal.is_working_day(d("2026-10-10"))); // a Saturday made a working day
     assert!(!cal.is_working_day(d("2026-10-11"))); // the Sunday after stays off
-    // Asked Wednesday 30 September: 8 and 9 October are the first working days.
+                                                   // Asked Wednesday 30 September: 8 and 9 October are the first working days.
     assert_eq!(cal.add_working_days(d("2026-09-30"), 2), d("2026-10-09"));
     assert_eq!(cal.add_working_days(d("2026-09-30"), 3), d("2026-10-10"));
     assert_eq!(cal.add_working_days(d("2026-09-30"), 4), d("2026-10-12"));
@@ -111,11 +111,18 @@ fn working_days_skip_weekends_and_holidays_and_count_makeup_days() {
 
 #[test]
 fn holiday_file_errors_name_file_and_line() {
-    let bad = "# header\n2026-13-01\n2026-10-08..2026-10-01\n+2026-10-01\n2026-10-01\nhello world\n";
+    let bad =
+        "# header\n2026-13-01\n2026-10-08..2026-10-01\n+2026-10-01\n2026-10-01\nhello world\n";
     let errors = Calendar::parse(bad, "cal.txt").unwrap_err();
     let all = errors.join("\n");
-    assert!(all.contains("cal.txt:2:") && all.contains("2026-13-01"), "{all}");
-    assert!(all.contains("cal.txt:3:") && all.contains("ends before"), "{all}");
+    assert!(
+        all.contains("cal.txt:2:") && all.contains("2026-13-01"),
+        "{all}"
+    );
+    assert!(
+        all.contains("cal.txt:3:") && all.contains("ends before"),
+        "{all}"
+    );
     assert!(all.contains("cal.txt:6:") && all.contains("hello"), "{all}");
     assert!(
         all.contains("2026-10-01 is listed both as a holiday and as a make-up working day"),
@@ -160,7 +167,11 @@ fn promises_are_parsed_into_days() {
 fn comment(id: &str, text: &str, at: &str, from_account: bool, reply_to: Option<&str>) -> Comment {
     Comment {
         id: id.into(),
-        author: if from_account { "某市政务".into() } else { format!("user{id}") },
+        author: if from_account {
+            "某市政务".into()
+        } else {
+            format!("user{id}")
+        },
         text: text.into(),
         published_at: Some(t(at)),
         from_account,
@@ -188,20 +199,56 @@ fn post() -> Post {
         published_at: Some(t("2026-11-19T09:00:00+08:00")),
         comments: vec![
             // Asked Friday morning, never answered.
-            comment("c1", "请问周六社保窗口开放吗？", "2026-11-20T10:02:00+08:00", false, None),
+            comment(
+                "c1",
+                "请问周六社保窗口开放吗？",
+                "2026-11-20T10:02:00+08:00",
+                false,
+                None,
+            ),
             // Asked and answered.
             comment("c2", "怎么预约？", "2026-11-20T11:00:00+08:00", false, None),
-            comment("c2.reply", "您好，在APP上预约。", "2026-11-20T15:00:00+08:00", true, Some("c2")),
+            comment(
+                "c2.reply",
+                "您好，在APP上预约。",
+                "2026-11-20T15:00:00+08:00",
+                true,
+                Some("c2"),
+            ),
             // Not a question.
             comment("c3", "辛苦了！", "2026-11-20T12:00:00+08:00", false, None),
             // Asked Friday, the account promised an answer by Wednesday 25th.
             comment("c4", "能否补办？", "2026-11-20T13:00:00+08:00", false, None),
-            comment("c5", "已转业务科室，3个工作日内答复", "2026-11-20T16:00:00+08:00", true, Some("c4")),
+            comment(
+                "c5",
+                "已转业务科室，3个工作日内答复",
+                "2026-11-20T16:00:00+08:00",
+                true,
+                Some("c4"),
+            ),
             // Answered by naming the user.
-            comment("c6", "公积金怎么提取", "2026-11-23T09:00:00+08:00", false, None),
-            comment("c7", "@userc6 请登录公积金APP提取", "2026-11-23T10:00:00+08:00", true, None),
+            comment(
+                "c6",
+                "公积金怎么提取",
+                "2026-11-23T09:00:00+08:00",
+                false,
+                None,
+            ),
+            comment(
+                "c7",
+                "@userc6 请登录公积金APP提取",
+                "2026-11-23T10:00:00+08:00",
+                true,
+                None,
+            ),
             // Asked Wednesday 25th: still within two working days on Thursday.
-            comment("c8", "什么时候恢复办理", "2026-11-25T09:00:00+08:00", false, None),
+            comment(
+                "c8",
+                "什么时候恢复办理",
+                "2026-11-25T09:00:00+08:00",
+                false,
+                None,
+            ),
         ],
         ..Post::default()
     }
@@ -242,8 +289,14 @@ fn assess_answers_promises_and_deadlines() {
         .into_iter()
         .map(|q| (q.comment.id.clone(), q.status))
         .collect();
-    assert!(statuses.contains(&("c1".into(), Status::Waiting)), "{statuses:?}");
-    assert!(statuses.contains(&("c4".into(), Status::Waiting)), "{statuses:?}");
+    assert!(
+        statuses.contains(&("c1".into(), Status::Waiting)),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("c4".into(), Status::Waiting)),
+        "{statuses:?}"
+    );
     assert!(has_open_question(&p, &tue));
 
     // A reply after the as-of time does not count yet.

@@ -219,7 +219,10 @@ fn parse_bound(s: &str, end_of_day: bool, zone: Zone) -> Result<DateTime<FixedOf
 
 /// How users' questions are judged in this run: --answer-days, the
 /// --holidays file (read here, parsed by `operations::workdays`), --as-of.
-fn question_policy(a: &ScanArgs, zone: Zone) -> Result<crate::operations::questions::Policy, String> {
+fn question_policy(
+    a: &ScanArgs,
+    zone: Zone,
+) -> Result<crate::operations::questions::Policy, String> {
     use crate::operations::workdays::Calendar;
     let calendar = match &a.holidays {
         None => Calendar::weekends_only(),
@@ -253,7 +256,12 @@ fn parse_as_of(s: &str, zone: Zone) -> Result<DateTime<FixedOffset>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t);
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
             let midnight = zone.midnight(n.date())?;
             return Ok(midnight + (n - n.date().and_hms_opt(0, 0, 0).expect("midnight exists")));

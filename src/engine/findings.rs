@@ -231,7 +231,10 @@ mod tests {
         let c2 = comment_fingerprint("weibo", "123", "p1", "c2", "r.x", "赌博");
         assert_ne!(c1, c2);
         assert_ne!(c1, a);
-        assert_eq!(c1, comment_fingerprint("weibo", "123", "p1", "c1", "r.x", "赌博"));
+        assert_eq!(
+            c1,
+            comment_fingerprint("weibo", "123", "p1", "c1", "r.x", "赌博")
+        );
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub const UNANSWERED: Check = Check {
     name: "用户留言提问未及时答复",
     severity: Severity::Medium,
     article: 12,
-    message: "用户在评论区提出的问题超过答复期限仍未得到本账号回复：请及时答复（或回复预计答复时间），\
+    message:
+        "用户在评论区提出的问题超过答复期限仍未得到本账号回复：请及时答复（或回复预计答复时间），\
               并在评论区留存答复记录",
 };
 
@@ -388,7 +389,10 @@ fn number(s: &str) -> Option<u32> {
         return Some(n);
     }
     let digit = |c: char| "零一二三四五六七八九".find(c).map(|i| (i / 3) as u32);
-    let chars: Vec<char> = s.chars().map(|c| if c == '两' { '二' } else { c }).collect();
+    let chars: Vec<char> = s
+        .chars()
+        .map(|c| if c == '两' { '二' } else { c })
+        .collect();
     match chars.as_slice() {
         ['十'] => Some(10),
         ['十', u] => Some(10 + digit(*u)?),

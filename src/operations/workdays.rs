@@ -141,7 +141,10 @@ fn parse_line(line: &str) -> Result<Entry, String> {
     );
     if let Some((a, b)) = first.split_once("..") {
         if is_work {
-            return Err("a range cannot be a make-up working day; list those days one by one with `+`".into());
+            return Err(
+                "a range cannot be a make-up working day; list those days one by one with `+`"
+                    .into(),
+            );
         }
         let (from, to) = (date(a)?, date(b)?);
         if to < from {

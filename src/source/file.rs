@@ -327,7 +327,9 @@ fn parse_comments(items: &[serde_json::Value]) -> Result<Vec<Comment>, String> {
     for (n, item) in items.iter().enumerate() {
         let at = |m: &str| format!("`comments[{n}]`: {m}");
         let Some(obj) = item.as_object() else {
-            return Err(at("not an object; each comment needs at least `id` and `text`"));
+            return Err(at(
+                "not an object; each comment needs at least `id` and `text`",
+            ));
         };
         let id = match obj.get("id") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),

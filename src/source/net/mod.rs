@@ -286,6 +286,10 @@ pub struct Fetched {
     /// Non-fatal problems (an unreadable item, the page budget reached, a
     /// cursor not understood); secrets redacted.
     pub problems: Vec<ReadProblem>,
+    /// Optional data that could not be read while the posts were (the
+    /// comments of an account without comment permission, …): reported
+    /// with the account, which stays complete; secrets redacted.
+    pub warnings: Vec<String>,
     /// Why the account could not be (fully) read, and what to do; secrets
     /// redacted. `None` when the fetch succeeded.
     pub error: Option<String>,

@@ -350,3 +350,341 @@ fn findings_carry_comment_detail_and_stable_fingerprints() {
     let fs = findings(&account(), &answered, &pol);
     assert!(fs.iter().all(|f| f.comment_id != "c1"));
 }
+
+// ---------------------------------------------------------------------------
+// End to end: `xunjian scan` over a JSONL export with comments.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const REGISTRY: &str = r#"
+[[account]]
+id = "zwfw-wechat"
+name = "某市政务服务"
+platform = "wechat"
+platform_account_id = "gh_0a1b2c3d4e5f"
+unit = "某市政务服务中心"
+certified = true
+[account.leader]
+name = "王建国"
+[account.admin]
+name = "李晓雯"
+[account.source]
+kind = "jsonl"
+path = "posts.jsonl"
+"#;
+
+/// One post whose comments hold: the same gambling word in two users'
+/// comments, an unanswered question (Friday 20th), a question answered by
+/// WeChat's embedded reply, and a question answered through `reply_to`.
+fn posts_jsonl(extra_reply: bool) -> String {
+    let mut comments = vec![
+        serde_json::json!({"id": "101", "author": "oUserA", "text": "网络赌博平台上线，加微信领彩金！", "published_at": "2026-11-20 09:00"}),
+        serde_json::json!({"id": "102", "author": "oUserB", "text": "又是网络赌博广告", "published_at": "2026-11-20 09:30"}),
+        serde_json::json!({"id": "103", "author": "oUserC", "text": "请问周六社保窗口开放吗？", "published_at": "2026-11-20 10:02"}),
+        serde_json::json!({"id": "104", "author": "oUserD", "text": "怎么预约？", "published_at": "2026-11-20 11:00",
+                           "reply": {"text": "您好，在APP上预约。", "published_at": "2026-11-20 15:00"}}),
+        serde_json::json!({"id": "105", "author": "oUserE", "text": "能否代办？", "published_at": "2026-11-20 12:00"}),
+        serde_json::json!({"id": "106", "text": "可以代办，请带委托书。", "published_at": "2026-11-20 16:00", "from_account": true, "reply_to": "105"}),
+    ];
+    if extra_reply {
+        comments.push(serde_json::json!({"id": "107", "text": "您好，周六上午开放。", "published_at": "2026-11-27 09:00", "from_account": true, "reply_to": "103"}));
+    }
+    let post = serde_json::json!({
+        "id": "2247490001_1", "title": "关于假期服务安排的通知", "text": "假期期间窗口安排如下。",
+        "published_at": "2026-11-19T18:00:00+08:00", "url": "https://mp.weixin.qq.com/s/x",
+        "comments": comments,
+    });
+    format!("{post}\n")
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    let mut all = vec![
+        "scan",
+        "--registry",
+        dir.join("accounts.toml")
+            .to_str()
+            .unwrap()
+            .to_string()
+            .leak() as &str,
+        "--db",
+        dir.join("state.db").to_str().unwrap().to_string().leak() as &str,
+        "--format",
+        "csv,json",
+        "--quiet",
+    ];
+    all.extend_from_slice(args);
+    Command::new(env!("CARGO_BIN_EXE_xunjian"))
+        .args(&all)
+        .current_dir(dir)
+        .output()
+        .expect("runs")
+}
+
+/// The newest run folder's file `name` under `out`.
+fn report(out: &Path, name: &str) -> PathBuf {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    runs.sort();
+    runs.last().unwrap().join(name)
+}
+
+#[test]
+fn cli_scan_reports_comment_findings_and_unanswered_questions_in_csv_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("accounts.toml"), REGISTRY).unwrap();
+    std::fs::write(d.join("posts.jsonl"), posts_jsonl(false)).unwrap();
+    let out1 = d.join("r1");
+    let o = run(
+        d,
+        &[
+            "--out",
+            out1.to_str().unwrap(),
+            "--as-of",
+            "2026-11-26 09:00",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report(&out1, "findings.json")).unwrap())
+            .unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let comment_findings: Vec<(&str, &str, &str)> = findings
+        .iter()
+        .filter(|f| f["field"] == "comment")
+        .map(|f| {
+            (
+                f["comment_id"].as_str().unwrap(),
+                f["rule"]["id"].as_str().unwrap(),
+                f["matched"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let gambling: Vec<&(&str, &str, &str)> = comment_findings
+        .iter()
+        .filter(|f| f.1 != UNANSWERED.id)
+        .collect();
+    // The same word in two comments: two findings, each with its comment.
+    assert!(
+        gambling.iter().any(|f| f.0 == "101"),
+        "{comment_findings:?}"
+    );
+    assert!(
+        gambling.iter().any(|f| f.0 == "102"),
+        "{comment_findings:?}"
+    );
+    let questions: Vec<&(&str, &str, &str)> = comment_findings
+        .iter()
+        .filter(|f| f.1 == UNANSWERED.id)
+        .collect();
+    assert_eq!(
+        questions,
+        [&("103", UNANSWERED.id, "请问周六社保窗口开放吗？")],
+        "only the unanswered question"
+    );
+    let q = findings
+        .iter()
+        .find(|f| f["rule"]["id"] == UNANSWERED.id)
+        .unwrap();
+    assert_eq!(q["rule"]["category"], "operations");
+    assert_eq!(q["rule"]["article"], 12);
+    assert_eq!(q["post"]["id"], "2247490001_1");
+    assert_eq!(
+        q["detail"],
+        "留言于2026-11-20 10:02，已等待4个工作日（期限2个工作日）"
+    );
+    let fps: std::collections::HashSet<&str> = findings
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fps.len(), findings.len(), "fingerprints are distinct");
+
+    let csv = std::fs::read_to_string(report(&out1, "findings.csv")).unwrap();
+    assert!(csv.contains("评论ID"), "{csv}");
+    let rows: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains("unanswered_question"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    assert!(
+        rows[0].contains("103") && rows[0].contains("已等待4个工作日"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        !csv.contains("怎么预约") && !csv.contains("能否代办"),
+        "answered questions are not reported"
+    );
+
+    // Same content, a day later: the open question is judged again (known,
+    // longer wait) although the post did not change.
+    let out2 = d.join("r2");
+    let o = run(
+        d,
+        &[
+            "--out",
+            out2.to_str().unwrap(),
+            "--as-of",
+            "2026-11-27 09:00",
+        ],
+    );
+    // Nothing new: exit 0 (--fail-on counts new findings only).
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report(&out2, "findings.json")).unwrap())
+            .unwrap();
+    let q2 = json2["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"]["id"] == UNANSWERED.id)
+        .expect("still unanswered");
+    assert_eq!(q2["fingerprint"], q["fingerprint"]);
+    assert_eq!(q2["novelty"], "known");
+    assert!(q2["detail"].as_str().unwrap().contains("已等待5个工作日"));
+
+    // The account answers: the question finding is gone.
+    std::fs::write(d.join("posts.jsonl"), posts_jsonl(true)).unwrap();
+    let out3 = d.join("r3");
+    let o = run(
+        d,
+        &[
+            "--out",
+            out3.to_str().unwrap(),
+            "--as-of",
+            "2026-11-27 10:00",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json3: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report(&out3, "findings.json")).unwrap())
+            .unwrap();
+    assert!(json3["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"]["id"] != UNANSWERED.id));
+    let gone = json3["no_longer_firing"]
+        .as_array()
+        .expect("no_longer_firing list");
+    assert!(
+        gone.iter().any(|g| g["rule_id"] == UNANSWERED.id),
+        "{gone:?}"
+    );
+}
+
+#[test]
+fn cli_holidays_extend_the_deadline_and_a_bad_file_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("accounts.toml"), REGISTRY).unwrap();
+    std::fs::write(d.join("posts.jsonl"), posts_jsonl(false)).unwrap();
+    // Monday 23rd to Wednesday 25th off: only Thursday 26th has passed.
+    std::fs::write(d.join("holidays.txt"), "# test\n2026-11-23..2026-11-25\n").unwrap();
+    let out = d.join("r");
+    let o = run(
+        d,
+        &[
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            "2026-11-26",
+            "--holidays",
+            "holidays.txt",
+            "--no-db",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report(&out, "findings.json")).unwrap())
+            .unwrap();
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"]["id"] != UNANSWERED.id));
+    // With --answer-days 0 the same question is overdue.
+    let out0 = d.join("r0");
+    let o = run(
+        d,
+        &[
+            "--out",
+            out0.to_str().unwrap(),
+            "--as-of",
+            "2026-11-26",
+            "--holidays",
+            "holidays.txt",
+            "--answer-days",
+            "0",
+            "--no-db",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report(&out0, "findings.json")).unwrap())
+            .unwrap();
+    let q = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"]["id"] == UNANSWERED.id)
+        .expect("overdue with no days allowed");
+    assert!(q["detail"]
+        .as_str()
+        .unwrap()
+        .contains("已等待1个工作日（期限0个工作日）"));
+    assert_eq!(q["rule"]["severity"], "high");
+
+    std::fs::write(d.join("bad.txt"), "2026-11-23\n2026-02-30\n").unwrap();
+    let o = run(
+        d,
+        &[
+            "--out",
+            out.to_str().unwrap(),
+            "--holidays",
+            "bad.txt",
+            "--no-db",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.txt:2:") && err.contains("2026-02-30"),
+        "{err}"
+    );
+    let o = run(
+        d,
+        &[
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            "next week",
+            "--no-db",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--as-of next week"));
+}

@@ -560,6 +560,12 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
     }
     if !a.quiet {
         print!("{}", report::text::scan_summary(&outcome, &written, a.lang));
+        for acc in outcome.accounts.iter().filter(|x| !x.warnings.is_empty()) {
+            println!("\n  ~ {} ({}):", acc.account.id, acc.account.name);
+            for w in &acc.warnings {
+                println!("      {w}");
+            }
+        }
     }
     if report_failed {
         Exit::ReportFailed

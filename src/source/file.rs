@@ -319,9 +319,10 @@ fn next_jsonl(
 /// `author`, `published_at`, `from_account` (bool), `reply_to` (id), and
 /// optionally the account's reply nested as `reply` {`text`,
 /// `published_at`, `author`} (WeChat's shape), which becomes a comment of
-/// its own with the id `{id}.reply`. A bad comment rejects the line, saying
-/// which comment and what is wrong.
-fn parse_comments(items: &[serde_json::Value]) -> Result<Vec<Comment>, String> {
+/// its own with the id `{id}.reply`. A bad comment rejects the record,
+/// saying which comment and what is wrong. Also used for the `comments` of
+/// the CMS JSON API (same shape).
+pub fn parse_comments(items: &[serde_json::Value]) -> Result<Vec<Comment>, String> {
     use serde_json::Value;
     let mut out = Vec::with_capacity(items.len());
     for (n, item) in items.iter().enumerate() {

@@ -19,6 +19,7 @@
 //! stops reading comments for the account with one warning; a message that
 //! no longer exists (88001) skips that article.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate};
@@ -31,7 +32,7 @@ use super::super::http::{cut, Failure, Request, Response};
 use super::super::secret::Secret;
 use super::super::{Inner, NetKind};
 use super::errors::errcode;
-use crate::model::Comment;
+use crate::model::{Comment, Post};
 
 /// Comments asked for per page (WeChat rejects 50 and more).
 pub const PAGE: u32 = 49;
@@ -108,25 +109,22 @@ impl Reader {
         net: &Inner,
         base: &Url,
         token: &Secret,
-        link: &str,
-        title: &str,
-        day: Option<NaiveDate>,
+        post: &Post,
         c: &mut Collector,
     ) -> Option<MsgRef> {
-        if let Some(r) = msg_ref_from_url(link) {
+        if let Some(r) = msg_ref_from_url(&post.url) {
             return Some(r);
         }
-        let day = day?;
-        let today = chrono::Utc::now()
-            .with_timezone(&crate::source::shanghai())
-            .date_naive();
-        if day >= today || self.summary_failed {
+        let local =
+            |t: DateTime<chrono::Utc>| t.with_timezone(&crate::source::shanghai()).date_naive();
+        let day = local(post.published_at?.to_utc());
+        if day >= local(chrono::Utc::now()) || self.summary_failed {
             return None;
         }
-        if !self.summaries.contains_key(&day) {
+        if let Entry::Vacant(slot) = self.summaries.entry(day) {
             match summary(net, base, token, day, c).await {
                 Ok(list) => {
-                    self.summaries.insert(day, list);
+                    slot.insert(list);
                 }
                 Err(m) => {
                     self.summary_failed = true;
@@ -140,7 +138,7 @@ impl Reader {
         }
         self.summaries[&day]
             .iter()
-            .find(|(t, _)| t.trim() == title.trim())
+            .find(|(t, _)| t.trim() == post.title.trim())
             .map(|(_, r)| *r)
     }
 

@@ -243,13 +243,7 @@ async fn attach_comments(
     if reader.disabled {
         return false;
     }
-    let day = post
-        .published_at
-        .map(|t| t.with_timezone(&crate::source::shanghai()).date_naive());
-    let Some(at) = reader
-        .msg_ref(net, base, token, &post.url, &post.title, day, c)
-        .await
-    else {
+    let Some(at) = reader.msg_ref(net, base, token, post, c).await else {
         reader.unmatched += 1;
         return false;
     };

@@ -688,3 +688,181 @@ fn cli_holidays_extend_the_deadline_and_a_bad_file_is_refused_with_its_line() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--as-of next week"));
 }
+
+// ---------------------------------------------------------------------------
+// End to end over the network: WeChat comments through `comment/list`.
+
+mod support;
+
+const WX_SECRET: &str = "wx-secret-0f1e2d3c4b5a69788796";
+
+/// A WeChat mock with two apps: `wxOK` may read comments, `wxNO` gets 88000.
+fn wechat_with_comments() -> support::MockServer {
+    use serde_json::json;
+    let t = chrono::Utc::now().timestamp() - 86_400;
+    support::MockServer::start(move |r| match r.path.as_str() {
+        "/cgi-bin/stable_token" => {
+            let b = r.json();
+            if b["secret"] != WX_SECRET {
+                return support::Reply::json(
+                    json!({"errcode": 40125, "errmsg": "invalid appsecret"}),
+                );
+            }
+            support::Reply::json(
+                json!({"access_token": format!("TOKEN-{}-abcdef", b["appid"].as_str().unwrap()), "expires_in": 7200}),
+            )
+        }
+        "/cgi-bin/freepublish/batchget" => {
+            let mid = if r.q("access_token").contains("wxOK") {
+                2247490001u64
+            } else {
+                2247490002
+            };
+            support::Reply::json(json!({
+                "total_count": 1, "item_count": 1,
+                "item": [{"article_id": format!("ART{mid}"), "update_time": t, "content": {"news_item": [
+                    {"title": "关于假期服务安排的通知", "author": "办公室", "digest": "",
+                     "content": "<p>机密★1年</p><p>假期期间窗口安排如下。</p>", "content_source_url": "",
+                     "need_open_comment": 1, "only_fans_can_comment": 0, "is_deleted": false,
+                     "url": format!("https://mp.weixin.qq.com/s?__biz=MzA&mid={mid}&idx=1&sn=01")}
+                ]}}]
+            }))
+        }
+        "/cgi-bin/comment/list" => {
+            if r.q("access_token").contains("wxNO") {
+                return support::Reply::json(
+                    json!({"errcode": 88000, "errmsg": "without comment privilege"}),
+                );
+            }
+            let b = r.json();
+            assert!(b["count"].as_u64().unwrap() < 50);
+            if b["begin"].as_u64().unwrap() > 0 {
+                return support::Reply::json(
+                    json!({"errcode": 0, "errmsg": "ok", "total": 0, "comment": []}),
+                );
+            }
+            support::Reply::json(
+                json!({"errcode": 0, "errmsg": "ok", "total": 3, "comment": [
+                    {"user_comment_id": 11, "openid": "oA", "create_time": t + 60, "content": "网络赌博平台上线，加微信领彩金！", "comment_type": 0},
+                    {"user_comment_id": 12, "openid": "oB", "create_time": t + 120, "content": "请问周六窗口开放吗？", "comment_type": 0},
+                    {"user_comment_id": 13, "openid": "oC", "create_time": t + 180, "content": "怎么预约？", "comment_type": 0,
+                     "reply": {"content": "您好，在APP上预约。", "create_time": t + 3600}}
+                ]}),
+            )
+        }
+        _ => support::Reply::text(404, "no such path"),
+    })
+}
+
+#[test]
+fn cli_scan_reads_wechat_comments_and_a_refusal_is_a_warning_not_a_failure() {
+    let server = wechat_with_comments();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let account = |id: &str, app: &str| {
+        format!(
+            "[[account]]\nid = \"{id}\"\nname = \"{id} 账号\"\nplatform = \"wechat\"\nplatform_account_id = \"gh_{id}\"\n\
+             unit = \"某市政务服务中心\"\ncertified = true\n[account.leader]\nname = \"王建国\"\n[account.admin]\nname = \"李晓雯\"\n\
+             [account.source]\nkind = \"wechat\"\napp_id_env = \"XJ_{app}\"\napp_secret_env = \"XJ_WX_SECRET\"\nbase_url = \"{}\"\n\n",
+            server.base
+        )
+    };
+    std::fs::write(
+        d.join("accounts.toml"),
+        account("wxok", "OK") + &account("wxno", "NO"),
+    )
+    .unwrap();
+    let out = d.join("r");
+    let as_of = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+    let o = Command::new(env!("CARGO_BIN_EXE_xunjian"))
+        .args([
+            "scan",
+            "--registry",
+            "accounts.toml",
+            "--db",
+            "state.db",
+            "--format",
+            "csv,json",
+        ])
+        .args(["--out", out.to_str().unwrap(), "--as-of", &as_of])
+        .env("XJ_OK", "wxOK")
+        .env("XJ_NO", "wxNO")
+        .env("XJ_WX_SECRET", WX_SECRET)
+        .current_dir(d)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "complete, with new findings: {stdout}{stderr}"
+    );
+    let json_text = std::fs::read_to_string(report(&out, "findings.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    let of = |acc: &str| -> Vec<(String, String, String)> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["account"]["id"] == acc)
+            .map(|f| {
+                (
+                    f["field"].as_str().unwrap().to_string(),
+                    f["rule"]["id"].as_str().unwrap().to_string(),
+                    f["comment_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let ok = of("wxok");
+    assert!(
+        ok.contains(&("body".into(), "classified.marking".into(), String::new())),
+        "{ok:?}"
+    );
+    assert!(
+        ok.iter()
+            .any(|f| f.0 == "comment" && f.1 == "unhealthy.gambling" && f.2 == "11"),
+        "{ok:?}"
+    );
+    assert!(
+        ok.contains(&("comment".into(), UNANSWERED.id.into(), "12".into())),
+        "{ok:?}"
+    );
+    assert!(
+        !ok.iter().any(|f| f.2 == "13"),
+        "answered by the embedded reply: {ok:?}"
+    );
+    // The account without comment permission: its post is still scanned,
+    // the refusal is a warning and the account stays complete.
+    let no = of("wxno");
+    assert_eq!(
+        no,
+        [(
+            "body".to_string(),
+            "classified.marking".to_string(),
+            String::new()
+        )]
+    );
+    let accounts = json["run"]["accounts"].as_array().unwrap();
+    let wxno = accounts
+        .iter()
+        .find(|a| a["account"]["id"] == "wxno")
+        .unwrap();
+    assert_eq!(wxno["status"], "complete");
+    let warnings = wxno["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings[0].as_str().unwrap().contains("88000"),
+        "{warnings:?}"
+    );
+    assert!(
+        stdout.contains("88000"),
+        "the summary shows the warning: {stdout}"
+    );
+    let csv = std::fs::read_to_string(report(&out, "findings.csv")).unwrap();
+    for text in [&stdout, &stderr, &json_text, &csv] {
+        for secret in [WX_SECRET, "TOKEN-wxOK-abcdef", "TOKEN-wxNO-abcdef"] {
+            assert!(!text.contains(secret), "secret {secret} leaked");
+        }
+    }
+}

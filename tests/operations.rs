@@ -866,3 +866,72 @@ fn cli_scan_reads_wechat_comments_and_a_refusal_is_a_warning_not_a_failure() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// The store keeps a post's comments beside its text, for rescans.
+
+#[test]
+fn stored_posts_come_back_with_their_comments_and_comments_change_the_hash() {
+    use xunjian::store::sqlite::SqliteStore;
+    use xunjian::store::{content_hash, RunKind, RunStart, ScannedPost, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("state.db"), 30).unwrap();
+    let start = |label: &str| RunStart {
+        label: label.into(),
+        kind: RunKind::Nightly,
+        arguments: Vec::new(),
+        started_at: "2026-11-26T02:00:00+08:00".into(),
+        rule_versions: "p@1".into(),
+    };
+    let (run, _) = store.start_run(&start("r1")).unwrap();
+    let p = post();
+    let hash = content_hash(&p);
+    let mut bare = p.clone();
+    bare.comments.clear();
+    assert_ne!(hash, content_hash(&bare), "comments are part of the hash");
+    assert_eq!(
+        content_hash(&bare),
+        content_hash(&Post::from_text("p1", "", "端午假期办事指南")),
+        "without comments the hash is what it was before comments existed"
+    );
+    let mut edited = p.clone();
+    edited.comments[0].text.push('！');
+    assert_ne!(hash, content_hash(&edited));
+
+    store.begin_account("weibo:6012345678").unwrap();
+    store
+        .record_batch(
+            run,
+            "weibo:6012345678",
+            "p@1",
+            &[ScannedPost {
+                post: &p,
+                content_hash: &hash,
+                findings: &[],
+            }],
+        )
+        .unwrap();
+    store
+        .finish_account(
+            run,
+            "weibo:6012345678",
+            &xunjian::store::AccountCommit {
+                account_id: "gov-weibo",
+                status: "complete",
+                posts_read: 1,
+                posts_scanned: 1,
+                findings: 0,
+                problems: &[],
+                cursor: None,
+                last_post_at: None,
+            },
+        )
+        .unwrap();
+    let (run2, _) = store.start_run(&start("r2")).unwrap();
+    let stale = store
+        .stale_posts(run2, "weibo:6012345678", "p@2", 10)
+        .unwrap();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0].post.comments, p.comments);
+    assert_eq!(content_hash(&stale[0].post), hash);
+}

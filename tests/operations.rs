@@ -7,7 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use xunjian::model::{AccountRef, Comment, Contact, Field, Platform, Post, Severity};
 use xunjian::operations::questions::{
-    assess, findings, has_open_question, is_question, promised_day, Policy, Status, UNANSWERED,
+    assess, findings, has_open_question, is_holding, is_question, promised_day, Policy, Status,
+    UNANSWERED,
 };
 use xunjian::operations::workdays::Calendar;
 
@@ -60,12 +61,19 @@ fn question_detection_table() {
         "这就是为什么我们要坚持",
         "支持，已转发",
         "就这么",
+        "已咨询过窗口，谢谢",
+        "或多或少有帮助",
     ];
     for n in negatives {
         assert!(!is_question(n), "should not be a question: {n}");
     }
     // "定了么" does ask: a questioning 么 after a verb.
     assert!(is_question("就这么定了么"));
+    assert!(is_holding("已收到，已转相关科室，会尽快回复。"));
+    assert!(!is_holding("您好，周六上午开放，下午不开放。"));
+    assert!(!is_holding(
+        "您好，已转交社保科核实：周六上午九点至十二点开放，下午不开放，请携带身份证原件办理，谢谢关注。"
+    ));
     // A question mark overrides the exclamation filter.
     assert!(is_question("怎么这么慢？"));
 }
@@ -249,6 +257,21 @@ fn post() -> Post {
                 false,
                 None,
             ),
+            // A holding reply without a date does not stop the clock.
+            comment(
+                "c9",
+                "在哪里办理？",
+                "2026-11-20T14:00:00+08:00",
+                false,
+                None,
+            ),
+            comment(
+                "c10",
+                "已收到，我们会尽快回复您。",
+                "2026-11-20T17:00:00+08:00",
+                true,
+                Some("c9"),
+            ),
         ],
         ..Post::default()
     }
@@ -282,6 +305,7 @@ fn assess_answers_promises_and_deadlines() {
     );
     assert_eq!(by_id("c6").unwrap().0, Status::Answered);
     assert_eq!(by_id("c8"), Some((Status::Waiting, 1, None)));
+    assert_eq!(by_id("c9"), Some((Status::Overdue, 4, None)));
 
     // On Tuesday the 24th the promise still holds and c1 has waited 2 days: not overdue.
     let tue = policy("2026-11-24T18:00:00+08:00", 2);
@@ -314,7 +338,14 @@ fn findings_carry_comment_detail_and_stable_fingerprints() {
     let pol = policy("2026-11-26T09:00:00+08:00", 2);
     let fs = findings(&account(), &p, &pol);
     let ids: Vec<&str> = fs.iter().map(|f| f.comment_id.as_str()).collect();
-    assert_eq!(ids, ["c1", "c4"]);
+    assert_eq!(ids, ["c1", "c4", "c9"]);
+    assert!(
+        fs[2]
+            .detail
+            .ends_with("；账号于2026-11-20仅回复“已收到/尽快答复”类内容，既未答复也未承诺答复日期"),
+        "{}",
+        fs[2].detail
+    );
     let f = &fs[0];
     assert_eq!(f.rule.id, UNANSWERED.id);
     assert_eq!(f.rule.article, 12);

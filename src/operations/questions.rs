@@ -12,7 +12,9 @@
 //!   `reply_comment` arrive), or by a later comment of the account that
 //!   names its author (`@author`), posted no later than the as-of time. A
 //!   reply that only promises a date is not an answer: it moves the
-//!   deadline to that date (the latest promise counts).
+//!   deadline to that date (the latest promise counts). A short holding
+//!   reply with no date ("已收到，我们会尽快回复") is neither: Art. 12 asks
+//!   for an answer or a promised date, so the clock runs on.
 //! - Waiting is counted in working days after the day asked, up to and
 //!   including the as-of day; the question is overdue once it has waited
 //!   more than the allowed working days (asked on Friday with 2 days
@@ -85,6 +87,9 @@ pub struct Question<'a> {
     pub waited: u32,
     /// The latest promise from the account: (day of the reply, promised day).
     pub promise: Option<(NaiveDate, NaiveDate)>,
+    /// The day of the account's latest holding reply ("已收到，尽快回复"):
+    /// neither an answer nor a promise of a date, so the clock runs on.
+    pub holding: Option<NaiveDate>,
     /// Where it stands.
     pub status: Status,
 }
@@ -107,6 +112,7 @@ pub fn assess<'a>(post: &'a Post, policy: &Policy) -> Vec<Question<'a>> {
             continue;
         }
         let mut promise: Option<(NaiveDate, NaiveDate)> = None;
+        let mut holding: Option<NaiveDate> = None;
         let mut answered = false;
         for r in post.comments.iter().filter(|r| r.from_account) {
             if r.published_at.is_some_and(|t| t > policy.as_of) {
@@ -130,6 +136,9 @@ pub fn assess<'a>(post: &'a Post, policy: &Policy) -> Vec<Question<'a>> {
                         promise = Some((day, until));
                     }
                 }
+                None if is_holding(&r.text) => {
+                    holding = Some(holding.map_or(day, |h| h.max(day)));
+                }
                 None => answered = true,
             }
         }
@@ -152,6 +161,7 @@ pub fn assess<'a>(post: &'a Post, policy: &Policy) -> Vec<Question<'a>> {
             asked,
             waited,
             promise,
+            holding,
             status,
         });
     }
@@ -183,6 +193,10 @@ pub fn findings(account: &AccountRef, post: &Post, policy: &Policy) -> Vec<Findi
                 detail.push_str(&format!(
                     "；账号已于{day}回复承诺在{until}前答复，已逾期未答复"
                 ));
+            } else if let Some(day) = q.holding {
+                detail.push_str(&format!(
+                    "；账号于{day}仅回复“已收到/尽快答复”类内容，既未答复也未承诺答复日期"
+                ));
             }
             let mut f = finding(
                 account,
@@ -212,6 +226,33 @@ pub fn has_open_question(post: &Post, policy: &Policy) -> bool {
     assess(post, policy)
         .iter()
         .any(|q| q.status != Status::Answered)
+}
+
+/// Phrases of a holding reply: received, forwarded, will answer soon.
+const HOLDING: &[&str] = &[
+    "尽快",
+    "稍后",
+    "已收到",
+    "收到您的",
+    "已转",
+    "转交",
+    "已反馈",
+    "正在核实",
+    "正在处理",
+    "核实后",
+    "了解后",
+    "耐心等待",
+];
+
+/// Holding replies are short; a longer reply is taken as an answer.
+const HOLDING_MAX_CHARS: usize = 40;
+
+/// True when an account's reply only acknowledges the question ("已收到，
+/// 已转相关科室，会尽快回复") without answering it or promising a date:
+/// a holding phrase in a reply of at most 40 characters. Cost: a few
+/// substring searches.
+pub fn is_holding(text: &str) -> bool {
+    text.chars().count() <= HOLDING_MAX_CHARS && HOLDING.iter().any(|h| text.contains(h))
 }
 
 /// Words that make a comment a question wherever they appear.
@@ -261,6 +302,9 @@ const NOT_ASKING: &[&str] = &[
     "多少年",
     "感谢咨询",
     "欢迎咨询",
+    "已咨询",
+    "咨询过",
+    "或多或少",
 ];
 
 /// True when a user's comment asks something: it has a question mark

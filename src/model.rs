@@ -309,6 +309,39 @@ pub struct Post {
     /// long post cut at its preview, or a post over the size limit): the scan
     /// saw only what is in `text`.
     pub truncated: bool,
+    /// Comments under the post, users' and the account's own replies, in
+    /// the order the source gave them (empty when the source has none or
+    /// does not deliver them). Scanned like the body; users' questions
+    /// among them are checked for an answer (Art. 12).
+    pub comments: Vec<Comment>,
+}
+
+/// One comment under a post: a user's, or the account's own reply.
+///
+/// Every platform shape maps onto this flat form: a WeChat comment with an
+/// embedded `reply` becomes two comments (the user's, then the account's
+/// with `reply_to` = the user's id and the id `{user id}.reply`); a Weibo
+/// comment whose `user` is the account is `from_account`, and its
+/// `reply_comment` gives `reply_to`; exports may use either form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// The comment's id on its platform (unique within the post).
+    pub id: String,
+    /// Who wrote it (screen name or openid; may be empty).
+    #[serde(default)]
+    pub author: String,
+    /// The comment's text.
+    pub text: String,
+    /// When it was posted, if known.
+    #[serde(default)]
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// True when the account itself wrote it (a reply by the account's
+    /// administrator): such comments answer questions, they never ask.
+    #[serde(default)]
+    pub from_account: bool,
+    /// The id of the comment this one replies to, if any.
+    #[serde(default)]
+    pub reply_to: Option<String>,
 }
 
 impl Post {

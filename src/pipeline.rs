@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use crate::engine::{Engine, Scratch};
 use crate::model::{Account, AccountRef, Finding, Novelty, Post, Review, ReviewStatus, Reviews};
+use crate::operations::questions;
 use crate::source::file::ExportReader;
 use crate::source::net::{self, Fetched, NetClient};
 use crate::source::ReadProblem;
@@ -66,6 +67,10 @@ pub struct ScanOptions {
     pub hold: Option<Hold>,
     /// Organisation-wide suppressions (`--suppressions FILE`).
     pub suppressions: Option<std::sync::Arc<Suppressions>>,
+    /// How users' questions in comments are judged (Art. 12); `None`: not
+    /// checked. A post with a question not yet answered is scanned again
+    /// on every run, even unchanged, since its findings change with time.
+    pub questions: Option<questions::Policy>,
 }
 
 /// How far one account's scan got.
@@ -126,6 +131,10 @@ pub struct AccountResult {
     pub problem_count: u64,
     /// The first [`MAX_PROBLEMS_KEPT`] problems.
     pub problems: Vec<String>,
+    /// What could not be read beside the posts (e.g. comments without
+    /// permission); the account stays complete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Progress of a run, reported after each batch.
@@ -447,6 +456,7 @@ impl AccountResult {
             findings_new: 0,
             problem_count: 0,
             problems: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -496,6 +506,7 @@ impl AccountRun<'_, '_> {
                 for p in &f.problems {
                     self.result.note(p);
                 }
+                self.result.warnings = f.warnings.clone();
                 if let Some(e) = &f.error {
                     self.result.note(&ReadProblem {
                         file: net::describe(&self.account.source),
@@ -651,8 +662,14 @@ impl AccountRun<'_, '_> {
             for (i, p) in batch.iter().enumerate() {
                 if let Some(k) = known.get(&p.id) {
                     let same_rules = k.rule_versions == self.options.rule_versions;
+                    let open_question = self
+                        .options
+                        .questions
+                        .as_ref()
+                        .is_some_and(|q| questions::has_open_question(p, q));
                     if k.content_hash == hashes[i]
                         && (same_rules || !self.options.rescan_changed_rules)
+                        && !open_question
                     {
                         wanted[i] = false;
                     }
@@ -661,12 +678,17 @@ impl AccountRun<'_, '_> {
         }
         let account_ref = &self.result.account;
         let engine = self.engine;
+        let policy = self.options.questions.as_ref();
         let mut scanned: Vec<(usize, Vec<Finding>)> = batch
             .par_iter()
             .enumerate()
             .filter(|(i, _)| wanted[*i])
             .map_init(Scratch::new, |scratch, (i, post)| {
-                (i, engine.scan_post(account_ref, post, scratch))
+                let mut found = engine.scan_post(account_ref, post, scratch);
+                if let Some(policy) = policy {
+                    found.extend(questions::findings(account_ref, post, policy));
+                }
+                (i, found)
             })
             .collect();
         self.result.posts_unchanged += (batch.len() - scanned.len()) as u64;
@@ -696,7 +718,10 @@ impl AccountRun<'_, '_> {
         for (i, _) in &scanned {
             let p = &batch[*i];
             self.result.posts_scanned += 1;
-            self.result.bytes_scanned += (p.title.len() + p.text.len()) as u64;
+            self.result.bytes_scanned += (p.title.len()
+                + p.text.len()
+                + p.comments.iter().map(|c| c.text.len()).sum::<usize>())
+                as u64;
             if p.truncated {
                 self.result.posts_truncated += 1;
             }
@@ -712,7 +737,7 @@ impl AccountRun<'_, '_> {
 }
 
 /// The order of findings in every report: unit, account, publication time,
-/// post, field, position, rule, match. Deterministic for a given input.
+/// post, field, comment, position, rule, match. Deterministic for a given input.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (
@@ -721,6 +746,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
             &a.post.published_at,
             &a.post.id,
             a.field,
+            &a.comment_id,
             a.char_start,
             &a.rule.id,
             &a.normalized,
@@ -731,6 +757,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
                 &b.post.published_at,
                 &b.post.id,
                 b.field,
+                &b.comment_id,
                 b.char_start,
                 &b.rule.id,
                 &b.normalized,

@@ -15,6 +15,8 @@ const APP_ID: &str = "wx0a1b2c3d4e5f6a7b";
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 const TOKEN_PATH: &str = "/cgi-bin/stable_token";
 const BATCH_PATH: &str = "/cgi-bin/freepublish/batchget";
+const COMMENT_PATH: &str = "/cgi-bin/comment/list";
+const SUMMARY_PATH: &str = "/datacube/getarticlesummary";
 
 /// The mock's state: tokens issued, the one currently valid, calls made.
 #[derive(Default)]
@@ -26,6 +28,12 @@ struct Wx {
     expires_in: u64,
     token_delay: Duration,
     batch_delay: Duration,
+    /// Comments by (msg_data_id, index), as `comment/list` returns them.
+    comments: std::collections::HashMap<(u64, u64), Vec<Value>>,
+    /// An errcode `comment/list` answers with instead.
+    comment_error: Option<i64>,
+    /// What `datacube/getarticlesummary` lists (any day).
+    summary: Vec<Value>,
 }
 
 type Hook = dyn Fn(&Recorded, &mut Wx) -> Option<Reply> + Send + Sync;
@@ -89,6 +97,51 @@ fn wechat(
                     "item": items,
                 }))
                 .after(s.batch_delay)
+            }
+            COMMENT_PATH => {
+                if r.q("access_token") != s.valid {
+                    return Reply::json(
+                        json!({"errcode": 42001, "errmsg": "access_token expired"}),
+                    );
+                }
+                if let Some(code) = s.comment_error {
+                    return Reply::json(json!({"errcode": code, "errmsg": "no comment privilege"}));
+                }
+                let b = r.json();
+                let count = b["count"].as_u64().unwrap();
+                if count >= 50 || count == 0 || b["type"].as_u64().is_none() {
+                    return Reply::json(json!({"errcode": 40097, "errmsg": "invalid args"}));
+                }
+                let key = (
+                    b["msg_data_id"].as_u64().unwrap(),
+                    b["index"].as_u64().unwrap_or(0),
+                );
+                let Some(all) = s.comments.get(&key) else {
+                    return Reply::json(
+                        json!({"errcode": 88001, "errmsg": "msg_data is not exists"}),
+                    );
+                };
+                let begin = b["begin"].as_u64().unwrap() as usize;
+                let page: Vec<Value> = all
+                    .iter()
+                    .skip(begin)
+                    .take(count as usize)
+                    .cloned()
+                    .collect();
+                // WeChat's `total` is the page size in practice.
+                Reply::json(
+                    json!({"errcode": 0, "errmsg": "ok", "total": page.len(), "comment": page}),
+                )
+            }
+            SUMMARY_PATH => {
+                if r.q("access_token") != s.valid {
+                    return Reply::json(
+                        json!({"errcode": 42001, "errmsg": "access_token expired"}),
+                    );
+                }
+                let b = r.json();
+                assert_eq!(b["begin_date"], b["end_date"], "one day at a time");
+                Reply::json(json!({"list": s.summary}))
             }
             _ => Reply::text(404, "no such path"),
         }
@@ -600,4 +653,200 @@ fn debug_output_of_the_client_holds_no_secret() {
     let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
     assert_no_secret(&shown, &refs);
     assert!(shown.contains("TokenCache(1 app ids)"), "{shown}");
+}
+
+/// One `comment/list` entry; `reply` is the account's answer.
+fn wx_comment(id: u64, create_time: i64, content: &str, reply: Option<(&str, i64)>) -> Value {
+    let mut c = json!({"user_comment_id": id, "openid": format!("oUser{id}"), "create_time": create_time,
+                       "content": content, "comment_type": 0});
+    if let Some((text, t)) = reply {
+        c["reply"] = json!({"content": text, "create_time": t});
+    }
+    c
+}
+
+fn news_at(title: &str, url: &str, open: bool) -> Value {
+    let mut n = news(title, "<p>正文</p>", false);
+    n["url"] = json!(url);
+    n["need_open_comment"] = json!(if open { 1 } else { 0 });
+    n
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Yesterday's publish with three articles: one with a long-form link, one
+/// found through the article summary, one with comments closed; plus an
+/// old publish outside the comment window.
+fn with_comments() -> (MockServer, Arc<Mutex<Wx>>, i64) {
+    let t = now() - 86_400;
+    let publishes = vec![
+        publish(
+            "ART9",
+            t,
+            vec![
+                news_at(
+                    "关于社保窗口假期安排的通知",
+                    "https://mp.weixin.qq.com/s?__biz=MzA5NjAwMDAwMA==&mid=2247480001&idx=1&sn=ab",
+                    true,
+                ),
+                news_at("公积金提取指南", "https://mp.weixin.qq.com/s/Short", true),
+                news_at("评论关闭的一篇", "https://mp.weixin.qq.com/s/Closed", false),
+            ],
+        ),
+        publish(
+            "ART8",
+            1_717_405_200,
+            vec![news_at(
+                "旧文",
+                "https://mp.weixin.qq.com/s?__biz=x&mid=2247470000&idx=1",
+                true,
+            )],
+        ),
+    ];
+    let (server, state) = wechat(publishes, |_, _| None);
+    {
+        let mut s = state.lock().unwrap();
+        let mut first: Vec<Value> = (1..=60)
+            .map(|i| wx_comment(i, t + 60 * i as i64, &format!("第{i}条留言"), None))
+            .collect();
+        first[0] = wx_comment(
+            1,
+            t + 60,
+            "请问假期期间社保窗口开放吗？",
+            Some(("您好，6月10日上午开放。", t + 3600)),
+        );
+        let mut anonymous = wx_comment(61, t + 7200, "热线电话打不通", None);
+        anonymous.as_object_mut().unwrap().remove("openid");
+        first.push(anonymous);
+        s.comments.insert((2247480001, 0), first);
+        s.comments.insert(
+            (2247480002, 1),
+            vec![wx_comment(7, t + 100, "怎么提取？", None)],
+        );
+        s.comments.insert(
+            (2247470000, 0),
+            vec![wx_comment(8, 1_717_406_000, "旧评论", None)],
+        );
+        s.summary = vec![
+            json!({"ref_date": "x", "msgid": "2247480002_2", "title": "公积金提取指南", "int_page_read_user": 3}),
+            json!({"ref_date": "x", "msgid": "2247480002_1", "title": "关于社保窗口假期安排的通知"}),
+        ];
+    }
+    (server, state, t)
+}
+
+#[test]
+fn comments_are_read_page_by_page_with_the_accounts_replies() {
+    let (server, state, t) = with_comments();
+    let f = fetch(options(), &server.base, None);
+    assert_eq!(f.error, None, "{f:?}");
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+    let post = |id: &str| f.posts.iter().find(|p| p.id == id).unwrap();
+    let first = &post("ART9_1").comments;
+    // 61 user comments and one embedded reply.
+    assert_eq!(first.len(), 62);
+    assert_eq!(first[0].id, "1");
+    assert_eq!(first[0].text, "请问假期期间社保窗口开放吗？");
+    assert_eq!(first[0].author, "oUser1");
+    assert!(!first[0].from_account);
+    assert_eq!(first[0].published_at.unwrap().timestamp(), t + 60);
+    assert_eq!(first[1].id, "1.reply");
+    assert!(first[1].from_account);
+    assert_eq!(first[1].reply_to.as_deref(), Some("1"));
+    assert_eq!(first[1].text, "您好，6月10日上午开放。");
+    assert_eq!(first[1].published_at.unwrap().timestamp(), t + 3600);
+    let anonymous = first.iter().find(|c| c.id == "61").unwrap();
+    assert_eq!(anonymous.author, "");
+    // The second article's message came from the day's article summary.
+    let second = &post("ART9_2").comments;
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].text, "怎么提取？");
+    assert!(post("ART9_3").comments.is_empty());
+    // The old publish is outside the comment window: no comments asked for.
+    assert!(post("ART8_1").comments.is_empty());
+
+    let calls = server.requests_to(COMMENT_PATH);
+    let asked: Vec<(u64, u64, u64, u64)> = calls
+        .iter()
+        .map(|r| {
+            let b = r.json();
+            (
+                b["msg_data_id"].as_u64().unwrap(),
+                b["index"].as_u64().unwrap(),
+                b["begin"].as_u64().unwrap(),
+                b["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            (2247480001, 0, 0, 49),
+            (2247480001, 0, 49, 49),
+            (2247480002, 1, 0, 49)
+        ]
+    );
+    assert!(calls.iter().all(|r| r.json()["type"] == 0));
+    assert_eq!(server.requests_to(SUMMARY_PATH).len(), 1);
+    check_no_secrets(&f, &state);
+}
+
+#[test]
+fn no_comment_permission_is_one_warning_and_the_posts_still_arrive() {
+    let (server, state, _) = with_comments();
+    state.lock().unwrap().comment_error = Some(88000);
+    let f = fetch(options(), &server.base, None);
+    assert_eq!(f.error, None);
+    assert!(f.problems.is_empty(), "{:?}", f.problems);
+    let ids: Vec<&str> = f.posts.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["ART8_1", "ART9_1", "ART9_2", "ART9_3"]);
+    assert!(f.posts.iter().all(|p| p.comments.is_empty()));
+    assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+    assert!(
+        f.warnings[0].contains("88000") && f.warnings[0].contains("comment privilege"),
+        "{}",
+        f.warnings[0]
+    );
+    // Reading comments stopped at the first refusal.
+    assert_eq!(server.requests_to(COMMENT_PATH).len(), 1);
+    check_no_secrets(&f, &state);
+}
+
+#[test]
+fn a_missing_message_skips_that_article_with_a_warning() {
+    let (server, state, _) = with_comments();
+    state.lock().unwrap().comments.remove(&(2247480001, 0));
+    let f = fetch(options(), &server.base, None);
+    assert_eq!(f.error, None);
+    let second = f.posts.iter().find(|p| p.id == "ART9_2").unwrap();
+    assert_eq!(second.comments.len(), 1, "the next article is still read");
+    assert!(
+        f.warnings.iter().any(|w| w.contains("88001")),
+        "{:?}",
+        f.warnings
+    );
+}
+
+#[test]
+fn a_recent_publish_behind_the_cursor_is_read_again_for_new_comments() {
+    let (server, state, t) = with_comments();
+    let cursor = json!({"kind": "wechat", "update_time": t, "ids": ["ART9"]});
+    let f = fetch(options(), &server.base, Some(&cursor));
+    assert_eq!(f.error, None);
+    let ids: Vec<&str> = f.posts.iter().map(|p| p.id.as_str()).collect();
+    // Known but recent: delivered again with comments (the pipeline skips
+    // them when nothing changed); comments closed or old: not delivered.
+    assert_eq!(ids, ["ART9_1", "ART9_2"]);
+    assert_eq!(f.posts[0].comments.len(), 62);
+    assert_eq!(f.cursor.as_ref().unwrap()["update_time"], t);
+    // Without a comment window nothing is read again.
+    let mut o = options();
+    o.comment_days = 0;
+    let before = server.requests_to(COMMENT_PATH).len();
+    let f = fetch(o, &server.base, Some(&cursor));
+    assert!(f.posts.is_empty());
+    assert_eq!(server.requests_to(COMMENT_PATH).len(), before);
+    check_no_secrets(&f, &state);
 }

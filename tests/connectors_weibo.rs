@@ -206,7 +206,7 @@ fn pages_with_max_id_and_maps_posts() {
     let cursor = f.cursor.unwrap();
     assert_eq!(
         cursor,
-        json!({"kind": "weibo", "since_id": "5040012345678901"})
+        json!({"kind": "weibo", "since_id": "5040012345678901", "newest_at": 1717378212})
     );
 }
 
@@ -385,4 +385,229 @@ fn deleted_statuses_are_recorded_not_scanned() {
     let f = fetch(options(), &server.base, None);
     assert_eq!(f.posts.len(), 4);
     assert_eq!(f.deleted, ["5039800000000002"]);
+}
+
+const COMMENTS_PATH: &str = "/2/comments/show.json";
+
+/// A Weibo time `days` days ago.
+fn weibo_time(secs_ago: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::seconds(secs_ago))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%a %b %d %H:%M:%S %z %Y")
+        .to_string()
+}
+
+fn wb_comment(
+    id: u64,
+    secs_ago: i64,
+    text: &str,
+    user: (u64, &str),
+    reply_to: Option<u64>,
+) -> Value {
+    let mut c = json!({
+        "created_at": weibo_time(secs_ago), "id": id, "idstr": id.to_string(), "text": text,
+        "source": "<a href=\"http://weibo.com/\" rel=\"nofollow\">微博 weibo.com</a>", "mid": id.to_string(),
+        "user": {"id": user.0, "idstr": user.0.to_string(), "screen_name": user.1},
+        "status": {"id": 1, "idstr": "1"}
+    });
+    if let Some(r) = reply_to {
+        c["reply_comment"] = json!({"id": r, "idstr": r.to_string(), "text": "…"});
+    }
+    c
+}
+
+struct WbComments {
+    statuses: Vec<Value>,
+    comments: std::collections::HashMap<String, Vec<Value>>,
+    error: Option<Value>,
+}
+
+/// A mock of `user_timeline` and `comments/show`: yesterday's status with
+/// 55 comments (one the account's reply), one without comments, and an old one.
+fn weibo_with_comments() -> (MockServer, Arc<Mutex<WbComments>>) {
+    let mut recent = status(5100000000000002, &weibo_time(86_400), "假期办事指南");
+    recent["comments_count"] = json!(55);
+    let mut quiet = status(5100000000000001, &weibo_time(90_000), "今天天气晴");
+    quiet["comments_count"] = json!(0);
+    let mut old = status(5000000000000001, "Mon Jun 03 09:30:12 +0800 2024", "旧微博");
+    old["comments_count"] = json!(3);
+    let mut list: Vec<Value> = (1..=54)
+        .map(|i| {
+            wb_comment(
+                7000 + i,
+                80_000 - i as i64,
+                &format!("评论{i}"),
+                (7000000000 + i, "网友"),
+                None,
+            )
+        })
+        .collect();
+    list[0] = wb_comment(
+        7001,
+        80_000,
+        "请问10号下午能办理户籍业务吗？",
+        (7000000001, "市民小李"),
+        None,
+    );
+    list.push(wb_comment(
+        7100,
+        70_000,
+        "您好，10号下午正常办理。",
+        (6012345678, "某市政务服务"),
+        Some(7001),
+    ));
+    let state = Arc::new(Mutex::new(WbComments {
+        statuses: vec![recent, quiet, old],
+        comments: [("5100000000000002".to_string(), list)]
+            .into_iter()
+            .collect(),
+        error: None,
+    }));
+    let st = state.clone();
+    let server = MockServer::start(move |r| {
+        let s = st.lock().unwrap();
+        if r.q("access_token") != TOKEN {
+            return Reply::new(
+                400,
+                "application/json",
+                json!({"error_code": 21327, "error": "expired_token"}).to_string(),
+            );
+        }
+        match r.path.as_str() {
+            PATH => {
+                let count: usize = r.q("count").parse().unwrap_or(20);
+                let since: u64 = r.q("since_id").parse().unwrap_or(0);
+                let max: u64 = r.q("max_id").parse().unwrap_or(u64::MAX);
+                let page: Vec<Value> = s
+                    .statuses
+                    .iter()
+                    .filter(|x| {
+                        let id = x["id"].as_u64().unwrap();
+                        id > since && id <= max
+                    })
+                    .take(count)
+                    .cloned()
+                    .collect();
+                Reply::json(json!({"statuses": page, "hasvisible": false, "total_number": 3}))
+            }
+            COMMENTS_PATH => {
+                if let Some(e) = &s.error {
+                    return Reply::json(e.clone());
+                }
+                let count: usize = r.q("count").parse().unwrap();
+                let page_no: usize = r.q("page").parse().unwrap();
+                let all = s.comments.get(r.q("id")).cloned().unwrap_or_default();
+                let page: Vec<Value> = all
+                    .iter()
+                    .skip((page_no - 1) * count)
+                    .take(count)
+                    .cloned()
+                    .collect();
+                Reply::json(
+                    json!({"comments": page, "hasvisible": false, "previous_cursor": 0,
+                                   "next_cursor": 0, "total_number": all.len()}),
+                )
+            }
+            _ => Reply::text(404, "no such API"),
+        }
+    });
+    (server, state)
+}
+
+#[test]
+fn comments_are_read_page_by_page_and_the_accounts_replies_marked() {
+    let (server, _) = weibo_with_comments();
+    let f = fetch(options(), &server.base, None);
+    assert_eq!(f.error, None, "{f:?}");
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+    let post = |id: &str| f.posts.iter().find(|p| p.id == id).unwrap();
+    let c = &post("5100000000000002").comments;
+    assert_eq!(c.len(), 55);
+    assert_eq!(c[0].id, "7001");
+    assert_eq!(c[0].author, "市民小李");
+    assert_eq!(c[0].text, "请问10号下午能办理户籍业务吗？");
+    assert!(!c[0].from_account);
+    assert!(c[0].published_at.is_some());
+    let reply = c.iter().find(|c| c.id == "7100").unwrap();
+    assert!(reply.from_account);
+    assert_eq!(reply.reply_to.as_deref(), Some("7001"));
+    assert!(post("5100000000000001").comments.is_empty());
+    assert!(post("5000000000000001").comments.is_empty());
+    let asked: Vec<(String, String, String)> = server
+        .requests_to(COMMENTS_PATH)
+        .iter()
+        .map(|r| {
+            (
+                r.q("id").to_string(),
+                r.q("count").to_string(),
+                r.q("page").to_string(),
+            )
+        })
+        .collect();
+    // Only the recent status with comments; two pages of 50.
+    assert_eq!(
+        asked,
+        [
+            ("5100000000000002".into(), "50".into(), "1".into()),
+            ("5100000000000002".into(), "50".into(), "2".into())
+        ]
+    );
+    assert_no_secret(&all_text(&f), &[TOKEN]);
+}
+
+#[test]
+fn a_comment_permission_error_is_a_warning_and_the_posts_still_arrive() {
+    let (server, state) = weibo_with_comments();
+    state.lock().unwrap().error = Some(
+        json!({"request": COMMENTS_PATH, "error_code": 10014, "error": "Insufficient app permissions!"}),
+    );
+    let f = fetch(options(), &server.base, None);
+    assert_eq!(f.error, None);
+    assert!(f.problems.is_empty(), "{:?}", f.problems);
+    assert_eq!(f.posts.len(), 3);
+    assert!(f.posts.iter().all(|p| p.comments.is_empty()));
+    assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+    assert!(f.warnings[0].contains("10014"), "{}", f.warnings[0]);
+    assert_eq!(server.requests_to(COMMENTS_PATH).len(), 1);
+    assert_no_secret(&all_text(&f), &[TOKEN]);
+}
+
+#[test]
+fn recent_posts_behind_the_cursor_are_read_again_for_new_comments() {
+    let (server, state) = weibo_with_comments();
+    let first = fetch(options(), &server.base, None);
+    let cursor = first.cursor.unwrap();
+    assert_eq!(cursor["since_id"], "5100000000000002");
+    assert!(cursor["newest_at"].is_i64());
+    state
+        .lock()
+        .unwrap()
+        .comments
+        .get_mut("5100000000000002")
+        .unwrap()
+        .push(wb_comment(
+            7200,
+            60,
+            "怎么预约？",
+            (7000000099, "新网友"),
+            None,
+        ));
+    let before = server.requests_to(PATH).len();
+    let again = fetch(options(), &server.base, Some(&cursor));
+    assert_eq!(again.error, None);
+    let ids: Vec<&str> = again.posts.iter().map(|p| p.id.as_str()).collect();
+    // The recent status with comments comes again, with the new comment;
+    // the one without comments and the old one do not.
+    assert_eq!(ids, ["5100000000000002"]);
+    assert_eq!(again.posts[0].comments.len(), 56);
+    assert_eq!(
+        again.cursor.as_ref().unwrap()["since_id"],
+        "5100000000000002"
+    );
+    let timeline: Vec<(String, String)> = server.requests_to(PATH)[before..]
+        .iter()
+        .map(|r| (r.q("since_id").to_string(), r.q("max_id").to_string()))
+        .collect();
+    assert_eq!(timeline[0], ("5100000000000002".to_string(), String::new()));
+    assert_eq!(timeline[1], (String::new(), "5100000000000002".to_string()));
 }

@@ -87,6 +87,7 @@ fn hits(e: &Engine, text: &str) -> Vec<(String, String, bool)> {
         published_at: None,
         author: String::new(),
         truncated: false,
+        comments: Vec::new(),
     };
     e.hits(&post, &mut Scratch::new())
         .into_iter()
@@ -221,6 +222,7 @@ fn title_and_body_are_scanned_and_grouped() {
         published_at: None,
         author: String::new(),
         truncated: false,
+        comments: Vec::new(),
     };
     let account = xunjian::model::AccountRef {
         id: "a".into(),

@@ -137,3 +137,72 @@ fn missing_export_is_an_error_naming_the_registry_field() {
     };
     assert!(p.fatal && p.message.contains("source.path"), "{p}");
 }
+
+#[test]
+fn jsonl_comments_flat_and_nested_replies_and_bad_comments_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.jsonl");
+    fs::write(
+        &path,
+        concat!(
+            "{\"id\": \"p1\", \"text\": \"正文\", \"comments\": [",
+            "{\"id\": 11, \"author\": \"市民小李\", \"text\": \"请问周六开放吗？\", \"published_at\": \"2026-11-20 10:02\",",
+            " \"reply\": {\"text\": \"周六上午开放。\", \"published_at\": 1795143600}},",
+            "{\"id\": \"12\", \"text\": \"热线打不通\", \"published_at\": \"2026-11-20T11:00:00+08:00\"},",
+            "{\"id\": \"13\", \"text\": \"已转相关科室\", \"from_account\": true, \"reply_to\": \"12\"}",
+            "]}\n",
+            "{\"id\": \"p2\", \"text\": \"没有评论\"}\n",
+            "{\"id\": \"p3\", \"text\": \"x\", \"comments\": [{\"id\": \"1\", \"text\": \"ok\"}, {\"text\": \"no id\"}]}\n",
+            "{\"id\": \"p4\", \"text\": \"x\", \"comments\": [{\"id\": \"1\", \"text\": \"ok\", \"from_account\": \"yes\"}]}\n",
+            "{\"id\": \"p5\", \"text\": \"x\", \"comments\": [{\"id\": \"1\", \"text\": \"t\", \"published_at\": \"soon\"}]}\n",
+        ),
+    )
+    .unwrap();
+    let (posts, problems) = read(SourceSpec::Jsonl { path: path.clone() });
+    let ids: Vec<&str> = posts.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["p1", "p2"]);
+    let c = &posts[0].comments;
+    let shape: Vec<(&str, bool, Option<&str>)> = c
+        .iter()
+        .map(|c| (c.id.as_str(), c.from_account, c.reply_to.as_deref()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("11", false, None),
+            ("11.reply", true, Some("11")),
+            ("12", false, None),
+            ("13", true, Some("12")),
+        ]
+    );
+    assert_eq!(c[0].author, "市民小李");
+    assert_eq!(
+        c[0].published_at.unwrap().to_rfc3339(),
+        "2026-11-20T10:02:00+08:00"
+    );
+    assert_eq!(c[1].text, "周六上午开放。");
+    assert_eq!(
+        c[1].published_at.unwrap().to_rfc3339(),
+        "2026-11-20T11:00:00+08:00"
+    );
+    assert!(posts[1].comments.is_empty());
+    let lines: Vec<Option<u64>> = problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [Some(3), Some(4), Some(5)]);
+    assert!(
+        problems[0].message.contains("`comments[1]`: missing `id`"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].message.contains("from_account"),
+        "{}",
+        problems[1]
+    );
+    assert!(
+        problems[2]
+            .message
+            .contains("`comments[0]`: `published_at`"),
+        "{}",
+        problems[2]
+    );
+}

@@ -325,6 +325,7 @@ impl GenPost {
             published_at: chrono::DateTime::parse_from_rfc3339(&self.published_at).ok(),
             author: self.author.clone(),
             truncated: false,
+            comments: Vec::new(),
         }
     }
 }

@@ -88,6 +88,26 @@ pub(super) struct ScanArgs {
     /// findings are listed with their reason but do not count for --fail-on.
     #[arg(long, value_name = "FILE")]
     suppressions: Option<PathBuf>,
+    /// Working days the account has to answer a user's question in the
+    /// comments (Art. 12) before it is reported as unanswered.
+    #[arg(long, value_name = "N", default_value_t = crate::operations::questions::DEFAULT_ANSWER_DAYS)]
+    answer_days: u32,
+    /// Public holidays and make-up working days (调休) for --answer-days:
+    /// one date per line (`2026-10-01`, a range `2026-10-01..2026-10-07`, or
+    /// `+2026-10-10` for a make-up working day), `#` comments.
+    #[arg(long, value_name = "FILE")]
+    holidays: Option<PathBuf>,
+    /// Judge unanswered questions as of this time instead of now: an RFC
+    /// 3339 time, `YYYY-MM-DD HH:MM` in --tz, or YYYY-MM-DD (the end of that day).
+    #[arg(long, value_name = "DATETIME")]
+    as_of: Option<String>,
+    /// Do not check users' questions for an answer (comments are still scanned).
+    #[arg(long)]
+    no_questions: bool,
+    /// Days back from now whose posts the platform connectors read comments
+    /// of again on every run (new comments on recent posts); 0: read no comments.
+    #[arg(long, value_name = "DAYS")]
+    comment_days: Option<u32>,
     /// Mask personal information (resident IDs, mobiles, bank cards) in every report.
     #[arg(long, value_name = "WHAT")]
     redact: Option<report::Redact>,
@@ -127,6 +147,9 @@ fn net_options(a: &ScanArgs) -> Result<NetOptions, String> {
     }
     if let Some(m) = a.max_response_mib {
         o.max_response_bytes = m.max(1) << 20;
+    }
+    if let Some(d) = a.comment_days {
+        o.comment_days = d;
     }
     Ok(o)
 }
@@ -192,6 +215,62 @@ fn parse_bound(s: &str, end_of_day: bool, zone: Zone) -> Result<DateTime<FixedOf
         day
     };
     zone.midnight(day)
+}
+
+/// How users' questions are judged in this run: --answer-days, the
+/// --holidays file (read here, parsed by `operations::workdays`), --as-of.
+fn question_policy(
+    a: &ScanArgs,
+    zone: Zone,
+) -> Result<crate::operations::questions::Policy, String> {
+    use crate::operations::workdays::Calendar;
+    let calendar = match &a.holidays {
+        None => Calendar::weekends_only(),
+        Some(p) => {
+            let shown = p.display().to_string();
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                format!("--holidays {shown}: cannot read the file: {e}; check the path (it must be UTF-8 text)")
+            })?;
+            Calendar::parse(&text, &shown).map_err(|errors| {
+                format!(
+                    "the holiday file has errors:\n{}\n(one date per line: 2026-10-01, a range 2026-10-01..2026-10-07, or +2026-10-10 for a make-up working day; # starts a comment)",
+                    errors.join("\n")
+                )
+            })?
+        }
+    };
+    let as_of = match &a.as_of {
+        None => pipeline::now(),
+        Some(s) => parse_as_of(s, zone).map_err(|e| format!("--as-of {s}: {e}"))?,
+    };
+    Ok(crate::operations::questions::Policy {
+        calendar: std::sync::Arc::new(calendar),
+        answer_days: a.answer_days,
+        as_of,
+    })
+}
+
+/// `--as-of`: RFC 3339, `YYYY-MM-DD HH:MM[:SS]` in `zone`, or a day (its end).
+fn parse_as_of(s: &str, zone: Zone) -> Result<DateTime<FixedOffset>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t);
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(n) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
+            let midnight = zone.midnight(n.date())?;
+            return Ok(midnight + (n - n.date().and_hms_opt(0, 0, 0).expect("midnight exists")));
+        }
+    }
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        "not a time: use an RFC 3339 time, YYYY-MM-DD HH:MM (in --tz) or YYYY-MM-DD".to_string()
+    })?;
+    Ok(zone.midnight(day)? + chrono::Duration::seconds(86_399))
 }
 
 /// Reads the test hook `XUNJIAN_TEST_HOLD=before-commit:N|after-commit:N`.
@@ -298,6 +377,14 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
             Err(e) => return fail(format!("the suppressions file has errors:\n{e}")),
         },
     };
+    let questions = if a.no_questions {
+        None
+    } else {
+        match question_policy(&a, zone) {
+            Ok(p) => Some(p),
+            Err(e) => return fail(e),
+        }
+    };
     let (engine, rules_origin) = match load_rules(&a.rules) {
         Ok(x) => x,
         Err(code) => return code,
@@ -357,6 +444,7 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         rule_versions: start.rule_versions.clone(),
         hold: test_hold(),
         suppressions,
+        questions,
     };
     let tty = std::io::stderr().is_terminal();
     let mut printer = ProgressPrinter {
@@ -472,6 +560,12 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
     }
     if !a.quiet {
         print!("{}", report::text::scan_summary(&outcome, &written, a.lang));
+        for acc in outcome.accounts.iter().filter(|x| !x.warnings.is_empty()) {
+            println!("\n  ~ {} ({}):", acc.account.id, acc.account.name);
+            for w in &acc.warnings {
+                println!("      {w}");
+            }
+        }
     }
     if report_failed {
         Exit::ReportFailed

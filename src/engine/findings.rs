@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{AccountRef, Field, Finding, Hit, Novelty, Post, PostRef, RuleRef};
+use crate::model::{AccountRef, Comment, Field, Finding, Hit, Novelty, Post, PostRef, RuleRef};
 use crate::rules::RuleSet;
 
 /// Characters of context kept on each side of a match in a snippet.
@@ -21,13 +21,49 @@ pub fn fingerprint(
     rule_id: &str,
     normalized: &str,
 ) -> String {
+    hash_parts(&[platform, account_id, post_id, rule_id, normalized])
+}
+
+/// The stable identity of a finding in a comment: like [`fingerprint`],
+/// with the comment id as one more part, so the same word in two comments
+/// of one post is two findings (and never the same as one in the body).
+pub fn comment_fingerprint(
+    platform: &str,
+    account_id: &str,
+    post_id: &str,
+    comment_id: &str,
+    rule_id: &str,
+    normalized: &str,
+) -> String {
+    hash_parts(&[
+        platform, account_id, post_id, rule_id, normalized, "comment", comment_id,
+    ])
+}
+
+/// SHA-256 over the parts, each followed by U+001F, as 32 hex digits.
+fn hash_parts(parts: &[&str]) -> String {
     let mut h = Sha256::new();
-    for part in [platform, account_id, post_id, rule_id, normalized] {
+    for part in parts {
         h.update(part.as_bytes());
         h.update([0x1f]);
     }
     let digest = h.finalize();
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The post fields a finding carries.
+pub fn post_ref(post: &Post) -> PostRef {
+    PostRef {
+        id: post.id.clone(),
+        title: post.title.clone(),
+        url: post.url.clone(),
+        published_at: post
+            .published_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default(),
+        author: post.author.clone(),
+        truncated: post.truncated,
+    }
 }
 
 /// The text around `start..end` of `text` on one line: up to
@@ -75,17 +111,7 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
         g.1 += 1;
         g.2 |= h.evasion;
     }
-    let post_ref = PostRef {
-        id: post.id.clone(),
-        title: post.title.clone(),
-        url: post.url.clone(),
-        published_at: post
-            .published_at
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default(),
-        author: post.author.clone(),
-        truncated: post.truncated,
-    };
+    let post_ref = post_ref(post);
     let mut out: Vec<Finding> = groups
         .into_values()
         .map(|(first, count, evasion)| {
@@ -94,7 +120,7 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
             let pack = rules.pack_of(rule);
             let text = match h.field {
                 Field::Title => &post.title,
-                // The engine scans titles and bodies only.
+                // Comments go through `build_comment`.
                 Field::Body | Field::Comment | Field::Registry => &post.text,
             };
             let char_start = text[..h.start].chars().count();
@@ -145,6 +171,51 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
     out
 }
 
+/// Groups the hits of one comment into findings: one per (rule,
+/// normalized match), with `field = comment`, the comment's id, a snippet
+/// of the comment and a fingerprint that includes the comment id.
+pub fn build_comment(
+    account: &AccountRef,
+    post: &Post,
+    comment: &Comment,
+    hits: &[Hit],
+    rules: &RuleSet,
+) -> Vec<Finding> {
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    let as_post = Post {
+        id: post.id.clone(),
+        text: comment.text.clone(),
+        ..Post::default()
+    };
+    let body_hits: Vec<Hit> = hits
+        .iter()
+        .map(|h| Hit {
+            field: Field::Body,
+            ..h.clone()
+        })
+        .collect();
+    let post_ref = post_ref(post);
+    build(account, &as_post, &body_hits, rules)
+        .into_iter()
+        .map(|mut f| {
+            f.field = Field::Comment;
+            f.comment_id = comment.id.clone();
+            f.post = post_ref.clone();
+            f.fingerprint = comment_fingerprint(
+                account.platform.as_str(),
+                &account.platform_account_id,
+                &post.id,
+                &comment.id,
+                &f.rule.id,
+                &f.normalized,
+            );
+            f
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +227,14 @@ mod tests {
         assert_eq!(a, fingerprint("weibo", "123", "p1", "r.x", "赌博"));
         assert_ne!(a, fingerprint("weibo", "123", "p2", "r.x", "赌博"));
         assert_ne!(a, fingerprint("weibo", "12", "3p1", "r.x", "赌博"));
+        let c1 = comment_fingerprint("weibo", "123", "p1", "c1", "r.x", "赌博");
+        let c2 = comment_fingerprint("weibo", "123", "p1", "c2", "r.x", "赌博");
+        assert_ne!(c1, c2);
+        assert_ne!(c1, a);
+        assert_eq!(
+            c1,
+            comment_fingerprint("weibo", "123", "p1", "c1", "r.x", "赌博")
+        );
     }
 
     #[test]

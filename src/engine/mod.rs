@@ -17,6 +17,7 @@ pub mod validate;
 pub use matcher::{CompileError, Matcher, Scratch};
 
 use crate::model::{AccountRef, Field, Finding, Hit, Post};
+
 use crate::rules::RuleSet;
 
 /// A rule set and its compiled matcher, shared read-only by every scanning thread.
@@ -45,7 +46,10 @@ impl Engine {
         hits
     }
 
-    /// The findings of a post: one per (rule, normalized match).
+    /// The findings of a post: one per (rule, normalized match) in its
+    /// title and body, then one per (comment, rule, normalized match) in its
+    /// comments (users' and the account's replies alike). Cost: one matcher
+    /// pass per field and per comment.
     pub fn scan_post(
         &self,
         account: &AccountRef,
@@ -53,6 +57,20 @@ impl Engine {
         scratch: &mut Scratch,
     ) -> Vec<Finding> {
         let hits = self.hits(post, scratch);
-        findings::build(account, post, &hits, &self.rules)
+        let mut out = findings::build(account, post, &hits, &self.rules);
+        let mut comment_hits = Vec::new();
+        for comment in &post.comments {
+            comment_hits.clear();
+            self.matcher
+                .scan(&comment.text, Field::Comment, scratch, &mut comment_hits);
+            out.extend(findings::build_comment(
+                account,
+                post,
+                comment,
+                &comment_hits,
+                &self.rules,
+            ));
+        }
+        out
     }
 }

@@ -8,6 +8,9 @@
 //! content findings. This module holds what the checks share: the built-in
 //! pack's identity and the constructor of a finding.
 
+pub mod questions;
+pub mod workdays;
+
 use crate::engine::findings::{fingerprint, snippet};
 use crate::model::{AccountRef, Category, Field, Finding, Novelty, PostRef, RuleRef, Severity};
 

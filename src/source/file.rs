@@ -6,8 +6,10 @@
 //! UTF-8 is reported once and the reader moves on to the next file.
 //!
 //! JSONL fields: `id` (string or number, required), `title`, `text` or
-//! `html` (HTML wins when both are given), `url`, `published_at`, `author`;
-//! other fields are ignored. CSV: a header row naming the same columns.
+//! `html` (HTML wins when both are given), `url`, `published_at`, `author`,
+//! `comments` (an array of comment objects, see `parse_comments`); other
+//! fields are ignored. CSV: a header row naming the same columns (CSV
+//! exports carry no comments).
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -18,7 +20,7 @@ use serde::Deserialize;
 
 use super::html::html_to_text;
 use super::{parse_time, ReadProblem};
-use crate::model::{Post, SourceSpec};
+use crate::model::{Comment, Post, SourceSpec};
 
 /// The columns a CSV export may have.
 pub const CSV_COLUMNS: [&str; 7] = [
@@ -212,6 +214,8 @@ struct JsonPost {
     published_at: Option<serde_json::Value>,
     #[serde(default)]
     author: Option<String>,
+    #[serde(default)]
+    comments: Option<Vec<serde_json::Value>>,
 }
 
 fn next_jsonl(
@@ -287,6 +291,10 @@ fn next_jsonl(
                 )));
             }
         };
+        let comments = match raw.comments.map(|c| parse_comments(&c)).transpose() {
+            Ok(c) => c.unwrap_or_default(),
+            Err(m) => return Some(Err(problem(m, false))),
+        };
         return Some(
             build_post(
                 id,
@@ -297,9 +305,91 @@ fn next_jsonl(
                 &published,
                 raw.author.unwrap_or_default(),
             )
+            .map(|mut p| {
+                p.comments = comments;
+                p
+            })
             .map_err(|m| problem(m, false)),
         );
     }
+}
+
+/// The `comments` array of a JSONL post (see the module docs): each
+/// comment an object with `id` (string or number), `text`, optional
+/// `author`, `published_at`, `from_account` (bool), `reply_to` (id), and
+/// optionally the account's reply nested as `reply` {`text`,
+/// `published_at`, `author`} (WeChat's shape), which becomes a comment of
+/// its own with the id `{id}.reply`. A bad comment rejects the record,
+/// saying which comment and what is wrong. Also used for the `comments` of
+/// the CMS JSON API (same shape).
+pub fn parse_comments(items: &[serde_json::Value]) -> Result<Vec<Comment>, String> {
+    use serde_json::Value;
+    let mut out = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let at = |m: &str| format!("`comments[{n}]`: {m}");
+        let Some(obj) = item.as_object() else {
+            return Err(at(
+                "not an object; each comment needs at least `id` and `text`",
+            ));
+        };
+        let id = match obj.get("id") {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err(at("missing `id`: every comment needs its platform id")),
+        };
+        let string = |o: &serde_json::Map<String, Value>, key: &str| -> Result<String, String> {
+            match o.get(key) {
+                None | Some(Value::Null) => Ok(String::new()),
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(Value::Number(n)) => Ok(n.to_string()),
+                Some(other) => Err(at(&format!("`{key}` {other} is not text"))),
+            }
+        };
+        let time = |o: &serde_json::Map<String, Value>| -> Result<_, String> {
+            let raw = string(o, "published_at")?;
+            parse_time(&raw).map_err(|e| at(&format!("`published_at`: {e}")))
+        };
+        let text = string(obj, "text")?;
+        if text.trim().is_empty() {
+            return Err(at("missing `text`: a comment needs its text"));
+        }
+        let from_account = match obj.get("from_account") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => return Err(at(&format!("`from_account` {other} is not true or false"))),
+        };
+        let reply_to = Some(string(obj, "reply_to")?).filter(|r| !r.trim().is_empty());
+        let published_at = time(obj)?;
+        let author = string(obj, "author")?;
+        let nested = match obj.get("reply") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(r)) => {
+                let text = string(r, "text")?;
+                if text.trim().is_empty() {
+                    return Err(at("`reply` has no `text`"));
+                }
+                Some(Comment {
+                    id: format!("{id}.reply"),
+                    author: string(r, "author")?,
+                    text,
+                    published_at: time(r)?,
+                    from_account: true,
+                    reply_to: Some(id.clone()),
+                })
+            }
+            Some(other) => return Err(at(&format!("`reply` {other} is not an object"))),
+        };
+        out.push(Comment {
+            id,
+            author,
+            text,
+            published_at,
+            from_account,
+            reply_to,
+        });
+        out.extend(nested);
+    }
+    Ok(out)
 }
 
 fn build_post(
@@ -330,6 +420,7 @@ fn build_post(
         published_at,
         author,
         truncated: false,
+        comments: Vec::new(),
     })
 }
 

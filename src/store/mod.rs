@@ -306,14 +306,35 @@ pub trait Store {
     ) -> Result<Option<(RunRow, Vec<RunAccountRow>)>, StoreError>;
 }
 
-/// The content hash of a post: SHA-256 of title and text, 32 hex digits.
-/// An edited post gets a new hash and is scanned again.
+/// The content hash of a post: SHA-256 of title, text and (when there are
+/// any) its comments, 32 hex digits. An edited post, or one with a new,
+/// edited or deleted comment, gets a new hash and is scanned again; a post
+/// without comments keeps the hash it had before comments were read.
 pub fn content_hash(post: &Post) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(post.title.as_bytes());
     h.update([0]);
     h.update(post.text.as_bytes());
+    for c in &post.comments {
+        h.update([0x1e]);
+        for part in [
+            c.id.as_str(),
+            c.author.as_str(),
+            c.text.as_str(),
+            c.reply_to.as_deref().unwrap_or(""),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        h.update(
+            c.published_at
+                .map(|t| t.timestamp().to_string())
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        h.update([u8::from(c.from_account)]);
+    }
     h.finalize()[..16]
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -127,6 +127,15 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE findings ADD COLUMN data TEXT;
     CREATE INDEX findings_by_status ON findings(status);
     "#,
+    // 4: reserved for the registry history of the `accounts` commands
+    // (issue 8, other branch); a no-op on this branch until they merge.
+    "-- reserved",
+    // 5: a post's comments (JSON array of `model::Comment`), kept beside its
+    // text for --rescan-changed-rules, so a rescan from the store still sees
+    // the comments and their questions.
+    r#"
+    ALTER TABLE posts ADD COLUMN comments TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -343,7 +352,7 @@ impl Store for SqliteStore {
         let now = chrono::Utc::now().to_rfc3339();
         self.conn
             .execute(
-                "UPDATE posts SET text = NULL, text_kept_until = NULL WHERE text_kept_until IS NOT NULL AND text_kept_until < ?1",
+                "UPDATE posts SET text = NULL, comments = NULL, text_kept_until = NULL WHERE text_kept_until IS NOT NULL AND text_kept_until < ?1",
                 params![now],
             )
             .map_err(|e| self.e("cannot purge expired post texts", e))?;
@@ -472,10 +481,10 @@ impl Store for SqliteStore {
         let c = &self.conn;
         let mut upsert_post = c
             .prepare_cached(
-                "INSERT INTO posts (account_key, post_id, url, title, published_at, author, content_hash, first_run, last_scanned_run, rule_versions, text, text_kept_until)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)
+                "INSERT INTO posts (account_key, post_id, url, title, published_at, author, content_hash, first_run, last_scanned_run, rule_versions, text, text_kept_until, comments)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (account_key, post_id) DO UPDATE SET url = ?3, title = ?4, published_at = ?5, author = ?6,
-                   content_hash = ?7, last_scanned_run = ?8, rule_versions = ?9, text = ?10, text_kept_until = ?11",
+                   content_hash = ?7, last_scanned_run = ?8, rule_versions = ?9, text = ?10, text_kept_until = ?11, comments = ?12",
             )
             .map_err(|x| e("cannot record posts", x))?;
         let mut existing = c
@@ -502,6 +511,10 @@ impl Store for SqliteStore {
             let p = sp.post;
             let published = p.published_at.map(|t| t.to_rfc3339());
             let text = text_until.as_ref().map(|_| p.text.as_str());
+            let comments = match (&text_until, p.comments.is_empty()) {
+                (Some(_), false) => serde_json::to_string(&p.comments).ok(),
+                _ => None,
+            };
             upsert_post
                 .execute(params![
                     account_key,
@@ -514,7 +527,8 @@ impl Store for SqliteStore {
                     run,
                     rule_versions,
                     text,
-                    text_until
+                    text_until,
+                    comments
                 ])
                 .map_err(|x| e("cannot record a post", x))?;
             let before: Vec<(String, String, String, String, i64)> = existing
@@ -589,7 +603,7 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT post_id, url, title, published_at, author, content_hash, text FROM posts
+                "SELECT post_id, url, title, published_at, author, content_hash, text, comments FROM posts
                  WHERE account_key = ?1 AND rule_versions != ?2 AND last_scanned_run != ?3 AND text IS NOT NULL
                  ORDER BY post_id LIMIT ?4",
             )
@@ -599,6 +613,7 @@ impl Store for SqliteStore {
                 params![account_key, rule_versions, run, limit as i64],
                 |r| {
                     let published: Option<String> = r.get(3)?;
+                    let comments: Option<String> = r.get(7)?;
                     Ok(StoredPost {
                         post: Post {
                             id: r.get(0)?,
@@ -608,6 +623,9 @@ impl Store for SqliteStore {
                             author: r.get(4)?,
                             text: r.get(6)?,
                             truncated: false,
+                            comments: comments
+                                .and_then(|c| serde_json::from_str(&c).ok())
+                                .unwrap_or_default(),
                         },
                         content_hash: r.get(5)?,
                     })

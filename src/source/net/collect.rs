@@ -20,6 +20,7 @@ pub struct Collector {
     seen: HashSet<String>,
     deleted: Vec<String>,
     problems: Vec<ReadProblem>,
+    warnings: Vec<String>,
     max_post_bytes: usize,
     source: String,
     /// HTTP requests made so far (incremented by `Http::call`).
@@ -36,6 +37,7 @@ impl Collector {
             seen: HashSet::new(),
             deleted: Vec::new(),
             problems: Vec::new(),
+            warnings: Vec::new(),
             max_post_bytes: options.max_post_bytes.max(1),
             source: describe(&account.source),
             requests: 0,
@@ -71,6 +73,16 @@ impl Collector {
             message: message.into(),
             fatal: false,
         });
+    }
+
+    /// Records a warning: something optional could not be read (e.g. the
+    /// comments of a post, for lack of permission) while the posts were.
+    /// Reported with the account, but the account stays complete.
+    pub fn warning(&mut self, message: impl Into<String>) {
+        let m = message.into();
+        if !self.warnings.contains(&m) {
+            self.warnings.push(m);
+        }
     }
 
     /// Reads a cursor saved by an earlier run of this kind of source. A
@@ -111,8 +123,10 @@ impl Collector {
                 p
             })
             .collect();
+        let warnings = self.warnings.iter().map(|w| redactor.redact(w)).collect();
         Fetched {
             posts,
+            warnings,
             deleted: self.deleted,
             cursor: if error.is_some() { None } else { cursor },
             problems,

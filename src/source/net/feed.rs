@@ -265,6 +265,7 @@ fn to_post(entry: feed_rs::model::Entry) -> Post {
         .join(", ");
     Post {
         truncated: link.contains("toutiao.com/article/"),
+        comments: Vec::new(),
         id,
         title,
         text: body,

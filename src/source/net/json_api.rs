@@ -4,7 +4,11 @@
 //! `GET {base_url}?limit=N[&cursor=C | &updated_since=RFC3339]`, with
 //! `Authorization: Bearer <token>` when the registry names a `token_env`,
 //! answering `{"items": [{id, title, content_html, url, author,
-//! published_at, updated_at, status}], "next_cursor": "…" | null}`.
+//! published_at, updated_at, status, comments}], "next_cursor": "…" | null}`.
+//! `comments` is optional, in the shape of the JSONL exports (README, "Export
+//! format": `id`, `text`, `author`, `published_at`, `from_account`,
+//! `reply_to`, or a nested `reply`); an item with a bad comment is skipped
+//! with a problem naming the comment.
 //!
 //! Pages follow `next_cursor` until a page is empty or has no next cursor.
 //! Items with `status` `deleted`, `withdrawn`, `removed` or `unpublished`
@@ -208,6 +212,17 @@ fn to_item(item: &Value) -> Result<(Option<Post>, Option<DateTime<FixedOffset>>)
     if DELETED.contains(&status.as_str()) {
         return Ok((None, updated_at));
     }
+    let comments = match item.get("comments") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(list)) => crate::source::file::parse_comments(list)
+            .map_err(|e| format!("item `{id}`: {e}; skipped"))?,
+        Some(other) => {
+            return Err(format!(
+                "item `{id}`: `comments` {} is not a list; skipped",
+                cut(&other.to_string(), 60)
+            ))
+        }
+    };
     let title = str_field(item, "title");
     let html = str_field(item, "content_html");
     if title.trim().is_empty() && html.trim().is_empty() {
@@ -228,6 +243,7 @@ fn to_item(item: &Value) -> Result<(Option<Post>, Option<DateTime<FixedOffset>>)
             published_at,
             author: str_field(item, "author"),
             truncated: false,
+            comments,
         }),
         updated_at,
     ))
@@ -287,4 +303,33 @@ fn parse_page(resp: Response, what: &str, token_env: Option<&str>) -> Result<Pag
         items: items.clone(),
         next_cursor,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_carry_optional_comments() {
+        let item = serde_json::json!({
+            "id": 7, "title": "通知", "content_html": "<p>正文</p>",
+            "comments": [
+                {"id": "c1", "text": "请问几点开门？", "published_at": "2026-11-20 10:00"},
+                {"id": "c2", "text": "九点。", "from_account": true, "reply_to": "c1"}
+            ]
+        });
+        let (post, _) = to_item(&item).unwrap();
+        let post = post.unwrap();
+        assert_eq!(post.comments.len(), 2);
+        assert_eq!(post.comments[1].reply_to.as_deref(), Some("c1"));
+        assert!(post.comments[1].from_account);
+        let bad = serde_json::json!({"id": 8, "title": "x", "comments": [{"text": "no id"}]});
+        let e = to_item(&bad).unwrap_err();
+        assert!(
+            e.contains("item `8`") && e.contains("`comments[0]`: missing `id`"),
+            "{e}"
+        );
+        let not_list = serde_json::json!({"id": 9, "title": "x", "comments": "none"});
+        assert!(to_item(&not_list).unwrap_err().contains("not a list"));
+    }
 }

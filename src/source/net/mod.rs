@@ -184,6 +184,11 @@ pub struct NetOptions {
     pub weibo_page_size: u32,
     /// CMS JSON API page size, sent as `limit` (default 100).
     pub json_api_page_size: u32,
+    /// Posts published in this many days before now are read again on
+    /// every run for their comments (WeChat `comment/list`, Weibo
+    /// `comments/show`), so a new comment on a recent post is seen (default
+    /// 14; 0 reads no comments). Costs one or more requests per such post.
+    pub comment_days: u32,
     /// A cached WeChat token is renewed this long before it expires
     /// (default 300 s, WeChat's overlap window).
     pub token_refresh_margin: Duration,
@@ -210,6 +215,7 @@ impl Default for NetOptions {
             wechat_page_size: 20,
             weibo_page_size: 100,
             json_api_page_size: 100,
+            comment_days: 14,
             token_refresh_margin: Duration::from_secs(300),
             user_agent: format!(
                 "xunjian/{} (content-compliance scanner)",
@@ -252,6 +258,7 @@ impl fmt::Debug for NetOptions {
             .field("wechat_page_size", &self.wechat_page_size)
             .field("weibo_page_size", &self.weibo_page_size)
             .field("json_api_page_size", &self.json_api_page_size)
+            .field("comment_days", &self.comment_days)
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("user_agent", &self.user_agent)
             .field("use_env_proxy", &self.use_env_proxy)
@@ -279,6 +286,10 @@ pub struct Fetched {
     /// Non-fatal problems (an unreadable item, the page budget reached, a
     /// cursor not understood); secrets redacted.
     pub problems: Vec<ReadProblem>,
+    /// Optional data that could not be read while the posts were (the
+    /// comments of an account without comment permission, …): reported
+    /// with the account, which stays complete; secrets redacted.
+    pub warnings: Vec<String>,
     /// Why the account could not be (fully) read, and what to do; secrets
     /// redacted. `None` when the fetch succeeded.
     pub error: Option<String>,

@@ -12,6 +12,13 @@
 //! `truncated`: only its preview is scanned. A repost carries the reposted
 //! text after `//转发原文`, so what the account spread is scanned too.
 //! `error_code` is accepted as a number or a string.
+//!
+//! Comments: statuses published in the last `comment_days` days with
+//! comments get them from `comments/show` (see `CommentReader`); when the
+//! cursor's newest status is itself that recent, the timeline is paged
+//! again from it back to the window's start, so new comments on known
+//! posts are seen (the pipeline skips a post whose content and comments
+//! are unchanged). Comment errors are warnings, never failures.
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -40,6 +47,10 @@ pub struct Spec<'a> {
 struct Cursor {
     #[serde(default)]
     since_id: String,
+    /// Unix time of that status, when known: tells whether the posts
+    /// behind the cursor are recent enough to be read again for comments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    newest_at: Option<i64>,
 }
 
 struct Page {
@@ -69,6 +80,10 @@ pub async fn fetch(
     let since_id: Option<u64> = old.as_ref().and_then(|o| o.since_id.parse().ok());
     let count = net.options.weibo_page_size.clamp(1, 100);
     let mut newest = since_id;
+    let mut newest_at = old.as_ref().and_then(|o| o.newest_at);
+    let comment_from = (net.options.comment_days > 0)
+        .then(|| chrono::Utc::now().timestamp() - i64::from(net.options.comment_days) * 86_400);
+    let mut comments = CommentReader::default();
     let mut max_id: Option<u64> = None;
     let mut pages = 0;
     loop {
@@ -121,11 +136,14 @@ pub async fn fetch(
                 continue;
             };
             oldest = oldest.min(id);
-            newest = Some(newest.map_or(id, |n| n.max(id)));
+            let created = created_at(&status);
+            if newest.is_none_or(|n| id > n) {
+                newest = Some(id);
+                newest_at = created.map(|t| t.timestamp());
+            }
             if since_id.is_some_and(|s| id <= s) {
                 continue;
             }
-            let created = created_at(&status);
             if let (Some(s), Some(t)) = (since, created) {
                 if t < s {
                     reached_since = true;
@@ -136,7 +154,13 @@ pub async fn fetch(
                 c.deleted(id.to_string());
                 continue;
             }
-            c.post(to_post(id, &status, created, spec.uid));
+            let mut post = to_post(id, &status, created, spec.uid);
+            if wants_comments(&status, created, comment_from) {
+                comments
+                    .attach(net, &token, &base, spec, &mut post, c)
+                    .await;
+            }
+            c.post(post);
         }
         if reached_since || oldest == u64::MAX || oldest == 0 {
             break;
@@ -153,13 +177,275 @@ pub async fn fetch(
         }
         max_id = Some(oldest - 1);
     }
+    // Posts behind the cursor but still recent are read again for their
+    // comments (new comments on known posts).
+    if let (Some(s), Some(from)) = (since_id, comment_from) {
+        if old
+            .as_ref()
+            .and_then(|o| o.newest_at)
+            .is_some_and(|t| t >= from)
+        {
+            reread_recent(
+                net,
+                &token,
+                &endpoint,
+                &base,
+                spec,
+                s,
+                from,
+                &mut comments,
+                c,
+            )
+            .await;
+        }
+    }
     let cursor = newest.map(|n| Cursor {
         since_id: n.to_string(),
+        newest_at,
     });
     Ok(Some(match cursor {
         Some(cur) => make_cursor(NetKind::Weibo, &cur),
         None => serde_json::json!({"kind": NetKind::Weibo.as_str()}),
     }))
+}
+
+/// True when a status's comments are read: comments are being read, it is
+/// recent, and it has comments (or does not say).
+fn wants_comments(
+    status: &Value,
+    created: Option<DateTime<FixedOffset>>,
+    comment_from: Option<i64>,
+) -> bool {
+    let Some(from) = comment_from else {
+        return false;
+    };
+    let recent = created.is_some_and(|t| t.timestamp() >= from);
+    let has = status
+        .get("comments_count")
+        .and_then(number)
+        .is_none_or(|n| n > 0);
+    recent && has
+}
+
+/// Pages the timeline from the cursor's status back to `from` (unix time)
+/// and delivers again the posts whose comments could be read.
+#[allow(clippy::too_many_arguments)]
+async fn reread_recent(
+    net: &Inner,
+    token: &super::Secret,
+    endpoint: &url::Url,
+    base: &url::Url,
+    spec: &Spec<'_>,
+    since_id: u64,
+    from: i64,
+    comments: &mut CommentReader,
+    c: &mut Collector,
+) {
+    let count = net.options.weibo_page_size.clamp(1, 100);
+    let mut max_id = since_id;
+    for _ in 0..net.options.max_pages {
+        let mut url = endpoint.clone();
+        url.query_pairs_mut()
+            .append_pair("access_token", token.expose())
+            .append_pair("uid", spec.uid)
+            .append_pair("count", &count.to_string())
+            .append_pair("max_id", &max_id.to_string());
+        let what = format!("Weibo user_timeline max_id {max_id} (recent posts, for comments)");
+        let req = Request::get(url, what.clone());
+        let retry = &net.options.retry;
+        let page = match net
+            .http
+            .call(NetKind::Weibo, &mut c.requests, &req, |resp| {
+                parse_page(resp, &what, spec, retry)
+            })
+            .await
+        {
+            Ok(p) => p,
+            Err(f) => {
+                c.warning(format!(
+                    "recent posts were not read again for new comments: {}",
+                    f.into_message()
+                ));
+                return;
+            }
+        };
+        let mut oldest = u64::MAX;
+        let mut past = false;
+        for status in page.statuses {
+            let Some(id) = status_id(&status) else {
+                continue;
+            };
+            oldest = oldest.min(id);
+            let created = created_at(&status);
+            if created.is_none_or(|t| t.timestamp() < from) {
+                past = true;
+                continue;
+            }
+            if truthy(status.get("deleted")) || !wants_comments(&status, created, Some(from)) {
+                continue;
+            }
+            let mut post = to_post(id, &status, created, spec.uid);
+            if comments.attach(net, token, base, spec, &mut post, c).await {
+                c.post(post);
+            }
+        }
+        if past || oldest == u64::MAX || oldest == 0 || oldest > max_id {
+            return;
+        }
+        max_id = oldest - 1;
+    }
+}
+
+/// Reads comments with `GET /2/comments/show.json` (`id`, `count` = 50,
+/// `page` from 1) until an empty or short page or `total_number`; the
+/// account's own comments (`user.id` = the uid) are `from_account`, and
+/// `reply_comment` gives what a comment replies to. A failure is a
+/// warning: comments stop for the account (20101, a deleted status, only
+/// skips that one).
+#[derive(Debug, Default)]
+struct CommentReader {
+    disabled: bool,
+}
+
+/// Comments asked for per page.
+const COMMENT_PAGE: u32 = 50;
+
+impl CommentReader {
+    async fn attach(
+        &mut self,
+        net: &Inner,
+        token: &super::Secret,
+        base: &url::Url,
+        spec: &Spec<'_>,
+        post: &mut Post,
+        c: &mut Collector,
+    ) -> bool {
+        if self.disabled {
+            return false;
+        }
+        let Ok(endpoint) = base.join("2/comments/show.json") else {
+            return false;
+        };
+        let mut out = Vec::new();
+        let mut page_no = 1u32;
+        loop {
+            if page_no > net.options.max_pages {
+                c.warning(format!(
+                    "comments of status {} stopped after {} pages (max_pages)",
+                    post.id, net.options.max_pages
+                ));
+                break;
+            }
+            let mut url = endpoint.clone();
+            url.query_pairs_mut()
+                .append_pair("access_token", token.expose())
+                .append_pair("id", &post.id)
+                .append_pair("count", &COMMENT_PAGE.to_string())
+                .append_pair("page", &page_no.to_string());
+            let what = format!("Weibo comments/show id {} page {page_no}", post.id);
+            let req = Request::get(url, what.clone());
+            let retry = &net.options.retry;
+            let got = net
+                .http
+                .call(NetKind::Weibo, &mut c.requests, &req, |resp| {
+                    parse_comments(resp, &what, spec, retry)
+                })
+                .await;
+            let (list, total) = match got {
+                Ok(x) => x,
+                Err(Failure::Fatal(m)) if m.starts_with("Weibo 20101") => return false,
+                Err(f) => {
+                    self.disabled = true;
+                    c.warning(format!(
+                        "comments were not read for this account (its posts were): {}",
+                        f.into_message()
+                    ));
+                    return false;
+                }
+            };
+            let n = list.len() as u32;
+            out.extend(list.iter().filter_map(|v| to_comment(v, spec.uid)));
+            if n < COMMENT_PAGE || total.is_some_and(|t| out.len() as u64 >= t) {
+                break;
+            }
+            page_no += 1;
+        }
+        post.comments = out;
+        true
+    }
+}
+
+fn to_comment(v: &Value, uid: &str) -> Option<crate::model::Comment> {
+    let id = status_id(v)?.to_string();
+    let user = v.get("user");
+    let user_id = user
+        .and_then(|u| u.get("idstr").and_then(|x| x.as_str()).map(String::from))
+        .or_else(|| {
+            user.and_then(|u| u.get("id"))
+                .and_then(number)
+                .map(|n| n.to_string())
+        })
+        .unwrap_or_default();
+    let reply_to = v
+        .get("reply_comment")
+        .filter(|r| r.is_object())
+        .and_then(status_id)
+        .map(|n| n.to_string());
+    Some(crate::model::Comment {
+        id,
+        author: user
+            .and_then(|u| u.get("screen_name"))
+            .and_then(|n| n.as_str())
+            .unwrap_or("")
+            .to_string(),
+        text: plain(str_field(v, "text")),
+        published_at: created_at(v),
+        from_account: !user_id.is_empty() && user_id == uid,
+        reply_to,
+    })
+}
+
+fn parse_comments(
+    resp: Response,
+    what: &str,
+    spec: &Spec<'_>,
+    retry: &RetryPolicy,
+) -> Result<(Vec<Value>, Option<u64>), Failure> {
+    let v: Value = match serde_json::from_slice(&resp.body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(Failure::from_status(&resp, what).unwrap_or_else(|| {
+                Failure::Fatal(format!(
+                    "{what}: malformed answer, not JSON ({e}): {}",
+                    resp.excerpt(120)
+                ))
+            }))
+        }
+    };
+    if let Some(code) = error_code(&v) {
+        let msg = cut(str_field(&v, "error"), 160);
+        return Err(classify(code, &msg, what, spec, retry));
+    }
+    if let Some(f) = Failure::from_status(&resp, what) {
+        return Err(f);
+    }
+    if !resp.ok() {
+        return Err(Failure::Fatal(format!(
+            "{what}: HTTP {}: {}",
+            resp.status,
+            resp.excerpt(120)
+        )));
+    }
+    let list = match v.get("comments") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Null) | None => Vec::new(),
+        _ => {
+            return Err(Failure::Fatal(format!(
+                "{what}: malformed answer: `comments` is not a list"
+            )))
+        }
+    };
+    Ok((list, v.get("total_number").and_then(number)))
 }
 
 /// The status id from `idstr`, else `id`.
@@ -245,6 +531,7 @@ fn to_post(id: u64, s: &Value, created: Option<DateTime<FixedOffset>>, uid: &str
         published_at: created,
         author,
         truncated,
+        comments: Vec::new(),
     }
 }
 
@@ -326,6 +613,7 @@ fn classify(code: i64, error: &str, what: &str, spec: &Spec<'_>, retry: &RetryPo
              scanner's app again and the new token be put in `{}`",
             spec.access_token_env, spec.access_token_env
         )),
+        20101 => fatal("the status does not exist any more (deleted)".into()),
         21335 => fatal(format!(
             "uid {} is not the owner of the token in `{}`: Weibo serves only the token owner's \
              timeline; set source.uid to the owner's uid or use this account's own token",

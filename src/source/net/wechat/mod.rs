@@ -8,6 +8,13 @@
 //! `source::html::html_to_text`. The publish's `update_time` is the post's
 //! time (the API gives no other).
 //!
+//! Comments: the articles of publishes updated in the last
+//! `comment_days` days (and comments open) get their comments from
+//! `comment/list` (see [`comments`]); those publishes are read again on
+//! every run even when the cursor has passed them, so new comments are
+//! seen (the pipeline skips a post whose content and comments are
+//! unchanged). Comment errors are warnings, never failures of the account.
+//!
 //! Incremental reads: the cursor keeps the newest `update_time` seen and
 //! the publishes at that second. Pages are read from offset 0 (the list is
 //! newest first in practice, though WeChat does not document it) until a
@@ -15,6 +22,7 @@
 //! `max_pages` is reached. An edited publish gets a newer `update_time`, so
 //! it is read and scanned again.
 
+pub mod comments;
 pub mod errors;
 pub mod token;
 
@@ -90,6 +98,8 @@ struct NewsItem {
     url: String,
     #[serde(default)]
     is_deleted: Value,
+    #[serde(default)]
+    need_open_comment: Value,
 }
 
 /// Reads a WeChat account's new articles into `c`; gives back the cursor
@@ -126,6 +136,12 @@ pub async fn fetch(
         }
         since_ts.is_none_or(|s| t >= s)
     };
+
+    // Publishes updated since this time are read again for their comments.
+    let comment_from = (net.options.comment_days > 0)
+        .then(|| chrono::Utc::now().timestamp() - i64::from(net.options.comment_days) * 86_400);
+    let recent = |t: i64| comment_from.is_some_and(|f| t >= f) && since_ts.is_none_or(|s| t >= s);
+    let mut reader = comments::Reader::default();
 
     let mut token = token::get(net, &creds, None, c).await.map_err(message)?;
     let count = net.options.wechat_page_size.clamp(1, 20);
@@ -180,11 +196,25 @@ pub async fn fetch(
             } else if t == newest.update_time && !newest.ids.contains(&publish.article_id) {
                 newest.ids.push(publish.article_id.clone());
             }
-            if !is_new(t, &publish.article_id) {
+            let new = is_new(t, &publish.article_id);
+            if !new && !recent(t) {
                 continue;
             }
             any_new = true;
-            add_publish(publish, c);
+            let with_comments = recent(t);
+            for (post, open) in articles(publish, new, c) {
+                let mut post = post;
+                let read = if with_comments && open {
+                    attach_comments(net, &base, &creds, &mut token, &mut reader, &mut post, c).await
+                } else {
+                    false
+                };
+                // A known publish is read again only for its comments: when
+                // they could not be read, it is left as the store has it.
+                if new || read {
+                    c.post(post);
+                }
+            }
         }
         offset += listed;
         let ended = listed == 0
@@ -194,7 +224,63 @@ pub async fn fetch(
             break;
         }
     }
+    reader.finish(c);
     Ok(Some(make_cursor(NetKind::Wechat, &newest)))
+}
+
+/// Reads the comments of `post` into it; true when they were read. Every
+/// failure becomes a warning (see [`comments`]); a rejected token is
+/// refreshed once.
+async fn attach_comments(
+    net: &Inner,
+    base: &Url,
+    creds: &Creds<'_>,
+    token: &mut super::Secret,
+    reader: &mut comments::Reader,
+    post: &mut Post,
+    c: &mut Collector,
+) -> bool {
+    if reader.disabled {
+        return false;
+    }
+    let Some(at) = reader.msg_ref(net, base, token, post, c).await else {
+        reader.unmatched += 1;
+        return false;
+    };
+    let mut refreshed = false;
+    loop {
+        match comments::list(net, base, token, at, c).await {
+            Ok(list) => {
+                post.comments = list;
+                return true;
+            }
+            Err(comments::Stop::Article) => {
+                reader.missing += 1;
+                return false;
+            }
+            Err(comments::Stop::Token(m)) if !refreshed => {
+                refreshed = true;
+                match token::get(net, creds, Some(token), c).await {
+                    Ok(t) => *token = t,
+                    Err(f) => {
+                        reader.disabled = true;
+                        c.warning(format!(
+                            "comments were not read: {m}; and a new token could not be had: {}",
+                            message(f)
+                        ));
+                        return false;
+                    }
+                }
+            }
+            Err(comments::Stop::Token(m) | comments::Stop::Account(m)) => {
+                reader.disabled = true;
+                c.warning(format!(
+                    "comments were not read for this account (its posts were): {m}"
+                ));
+                return false;
+            }
+        }
+    }
 }
 
 fn message(f: Failure) -> String {
@@ -269,14 +355,19 @@ fn parse_page(
     })
 }
 
-/// Adds every article of a publish: posts, or deleted ids.
-fn add_publish(publish: Publish, c: &mut Collector) {
+/// The articles of a publish as posts, each with whether its comments are
+/// open (`need_open_comment`); deleted articles of a `new` publish are
+/// recorded as such (a known one was counted when it was new).
+fn articles(publish: Publish, new: bool, c: &mut Collector) -> Vec<(Post, bool)> {
+    let mut out = Vec::new();
     let published_at = DateTime::from_timestamp(publish.update_time, 0)
         .map(|t| t.with_timezone(&crate::source::shanghai()));
     for (i, news) in publish.content.news_item.into_iter().enumerate() {
         let id = format!("{}_{}", publish.article_id, i + 1);
         if truthy(&news.is_deleted) {
-            c.deleted(id);
+            if new {
+                c.deleted(id);
+            }
             continue;
         }
         let (text, truncated) = match news.content.as_deref().map(str::trim) {
@@ -289,20 +380,26 @@ fn add_publish(publish: Publish, c: &mut Collector) {
         } else {
             news.title
         };
-        c.post(Post {
-            id,
-            title,
-            text,
-            url: if news.url.is_empty() {
-                news.content_source_url
-            } else {
-                news.url
+        let open = truthy(&news.need_open_comment);
+        out.push((
+            Post {
+                id,
+                title,
+                text,
+                url: if news.url.is_empty() {
+                    news.content_source_url
+                } else {
+                    news.url
+                },
+                published_at,
+                author: news.author,
+                truncated,
+                comments: Vec::new(),
             },
-            published_at,
-            author: news.author,
-            truncated,
-        });
+            open,
+        ));
     }
+    out
 }
 
 /// `true`, `1` or `"1"`/`"true"`.

@@ -441,7 +441,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         "--db",
         dir.join("state.db").to_str().unwrap().to_string().leak() as &str,
         "--format",
-        "csv,json",
+        "csv,json,html",
         "--quiet",
     ];
     all.extend_from_slice(args);
@@ -553,6 +553,16 @@ fn cli_scan_reports_comment_findings_and_unanswered_questions_in_csv_and_json() 
     assert!(
         !csv.contains("怎么预约") && !csv.contains("能否代办"),
         "answered questions are not reported"
+    );
+    // The HTML report marks comment findings and shows the detail line.
+    let html = std::fs::read_to_string(report(&out1, "report.html")).unwrap();
+    assert!(
+        html.contains(r#"<span class="tag">评论</span>"#),
+        "comment findings are marked in the HTML report"
+    );
+    assert!(
+        html.contains("已等待4个工作日（期限2个工作日）"),
+        "the HTML report shows the detail"
     );
 
     // Same content, a day later: the open question is judged again (known,

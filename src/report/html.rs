@@ -17,7 +17,7 @@ use std::io;
 use std::path::Path;
 
 use super::{write_atomic, Counts};
-use crate::model::{Category, Finding, Novelty, Review, ReviewStatus, Reviews, Severity};
+use crate::model::{Category, Field, Finding, Novelty, Review, ReviewStatus, Reviews, Severity};
 use crate::pipeline::ScanOutcome;
 use crate::report::json::RunMeta;
 use crate::store::RunRow;
@@ -329,6 +329,20 @@ fn status_label(r: Option<&Review>) -> (&'static str, String) {
     }
 }
 
+/// The evidence cell: where the match is (a comment is marked as one), the
+/// snippet with the match highlighted, and the finding's detail line.
+fn evidence(f: &Finding) -> String {
+    let mut out = String::new();
+    if f.field == Field::Comment {
+        out.push_str(r#"<span class="tag">评论</span> "#);
+    }
+    out.push_str(&highlight(&f.snippet, &f.matched));
+    if !f.detail.is_empty() {
+        let _ = write!(out, r#"<br><span class="sub">{}</span>"#, esc(&f.detail));
+    }
+    out
+}
+
 /// The snippet with the first occurrence of `matched` wrapped in `<mark>`,
 /// everything escaped.
 fn highlight(snippet: &str, matched: &str) -> String {
@@ -426,7 +440,9 @@ fn row(s: &mut String, f: &Finding, review: Option<&Review>) {
         f.account.unit, f.account.name, f.post.title, f.matched, f.rule.name, f.rule.id, f.snippet
     );
     let sev_rank = f.rule.severity as u8;
-    let title = if f.post.title.is_empty() {
+    let title = if f.field == Field::Registry {
+        "（账号登记信息）".to_string()
+    } else if f.post.title.is_empty() {
         "（无标题）".to_string()
     } else {
         f.post.title.clone()
@@ -465,11 +481,14 @@ fn row(s: &mut String, f: &Finding, review: Option<&Review>) {
             .get(..16)
             .unwrap_or(&f.post.published_at))
         .replace('T', " "),
-        ev = highlight(&f.snippet, &f.matched),
-        evasion = if f.evasion {
-            r#" <span class="tag">疑似规避</span>"#
-        } else {
-            ""
+        ev = evidence(f),
+        evasion = match (f.evasion, f.evasions.is_empty()) {
+            (false, _) => String::new(),
+            (true, true) => r#" <span class="tag">疑似规避</span>"#.to_string(),
+            (true, false) => format!(
+                r#" <span class="tag">疑似规避：{}</span>"#,
+                esc(&f.evasions.join("、"))
+            ),
         },
         rule = esc(&f.rule.name),
         art = esc(&crate::rules::article_label(f.rule.article)),

@@ -236,15 +236,7 @@ pub fn check_listing(findings: &[Finding], title: &str, body: &str, lang: Lang) 
                 format!("Art. {}", f.rule.article)
             },
             f.rule.id,
-            if f.evasion {
-                if zh {
-                    " （疑似规避）"
-                } else {
-                    " (evasion)"
-                }
-            } else {
-                ""
-            },
+            evasion_note(f, zh),
         );
         let _ = writeln!(
             s,
@@ -309,4 +301,19 @@ fn mark_in_line(text: &str, char_start: usize, char_end: usize) -> (usize, usize
         marked.push('…');
     }
     (line_no, a + 1, marked)
+}
+
+/// ` （疑似规避：traditional、skipped:2）` after a finding whose match needed
+/// evasion transformations (just ` （疑似规避）` when they are not known);
+/// empty otherwise.
+fn evasion_note(f: &Finding, zh: bool) -> String {
+    if !f.evasion {
+        return String::new();
+    }
+    match (f.evasions.is_empty(), zh) {
+        (true, true) => " （疑似规避）".to_string(),
+        (true, false) => " (evasion)".to_string(),
+        (false, true) => format!(" （疑似规避：{}）", f.evasions.join("、")),
+        (false, false) => format!(" (evasion: {})", f.evasions.join(", ")),
+    }
 }

@@ -13,6 +13,7 @@
 //! nothing of the account behind, so the next run reads its posts again:
 //! nothing is lost and nothing is recorded twice.
 
+pub mod accounts;
 pub mod lock;
 pub mod review;
 pub mod sqlite;
@@ -46,6 +47,9 @@ pub enum RunKind {
     Rescan,
     /// A draft check.
     Check,
+    /// A registry import (`xunjian accounts import`): records a registry
+    /// snapshot, scans nothing.
+    Import,
 }
 
 impl RunKind {
@@ -55,6 +59,7 @@ impl RunKind {
             RunKind::Nightly => "nightly",
             RunKind::Rescan => "rescan",
             RunKind::Check => "check",
+            RunKind::Import => "import",
         }
     }
 }

@@ -74,14 +74,16 @@ impl Plan {
 /// to lowercase ASCII letters, digits, `_` and `-` (a short hash of the
 /// account id when it has none of those), with `-2`, `-3`… when taken.
 pub fn slug(platform: &str, platform_account_id: &str, taken: &HashSet<String>) -> String {
-    let folded: String = platform_account_id
-        .chars()
-        .filter_map(|c| {
-            let c = c.to_ascii_lowercase();
-            (c.is_ascii_alphanumeric() || c == '_' || c == '-').then_some(c)
-        })
-        .take(40)
-        .collect();
+    let mut folded = String::new();
+    for c in platform_account_id.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() || c == '_' {
+            folded.push(c);
+        } else if c.is_ascii() && !folded.is_empty() && !folded.ends_with('-') {
+            folded.push('-');
+        }
+    }
+    let folded: String = folded.trim_end_matches('-').chars().take(40).collect();
     let tail = if folded.is_empty() {
         use sha2::{Digest, Sha256};
         Sha256::digest(platform_account_id.as_bytes())[..4]

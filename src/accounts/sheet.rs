@@ -517,6 +517,9 @@ fn parse_followers(s: &str) -> Result<u64, String> {
 /// [`Sheet::problems`].
 pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
     let (text, encoding) = decode(bytes)?;
+    // Excel writes CRLF; the csv reader counts lines by LF only after a
+    // record, so fold CRLF for exact line numbers.
+    let text = text.replace("\r\n", "\n");
     let first = text.lines().next().unwrap_or("");
     let delimiter = if first.contains('\t') && !first.contains(',') {
         b'\t'
@@ -559,6 +562,12 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
                 if let Target::Contact(role, ContactField::Name) = t {
                     person = Some(role);
                 }
+                // A bare 职务/手机号码 column is shown with whose it is.
+                let bare = CONTACT.iter().any(|(n, _)| *n == norm);
+                let shown = match t {
+                    Target::Contact(role, _) if bare => format!("{shown}（{}）", role.label_zh()),
+                    _ => shown,
+                };
                 if t != Target::Ignored {
                     if let Some(prev) = seen.insert(t, shown.clone()) {
                         dup.push(format!("“{shown}” repeats “{prev}”"));

@@ -270,6 +270,13 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         Ok(r) => r,
         Err(e) => return fail(format!("the registry has errors:\n{e}")),
     };
+    let unsourced = registry.unsourced();
+    if !unsourced.is_empty() && !a.quiet {
+        eprintln!(
+            "xunjian: not scanned, no [account.source] in the registry yet: {} (add one, see docs/REGISTRY.md)",
+            unsourced.join(", ")
+        );
+    }
     let selected = match select(&registry.accounts, &a) {
         Ok(s) => s,
         Err(e) => return fail(e),

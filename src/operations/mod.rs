@@ -8,6 +8,8 @@
 //! content findings. This module holds what the checks share: the built-in
 //! pack's identity and the constructor of a finding.
 
+pub mod audit;
+
 use crate::engine::findings::{fingerprint, snippet};
 use crate::model::{AccountRef, Category, Field, Finding, Novelty, PostRef, RuleRef, Severity};
 

@@ -553,6 +553,15 @@ fn audit_finds_every_planted_defect_and_nothing_else() {
     want.sort();
     assert_eq!(got, want);
     assert_eq!(json["summary"]["by_category"]["operations"], 12);
+    let mut fps: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    fps.sort();
+    fps.dedup();
+    assert_eq!(fps.len(), 12, "every finding has its own fingerprint");
 
     let detail = |id: &str, check: &str| -> String {
         json["findings"]
@@ -737,4 +746,107 @@ fn list_filters_and_formats() {
     assert!(table.contains("ksy-app"), "{table}");
     assert!(!table.contains("jyj-wechat"), "{table}");
     assert!(table.contains("1 个账号"), "{table}");
+}
+
+fn audit_json(dir: &Path, extra: &[&str]) -> (Output, Value) {
+    let mut args = vec![
+        "accounts",
+        "audit",
+        "--registry",
+        "accounts.toml",
+        "--as-of",
+        "2026-11-26",
+        "--out",
+        "reports",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let out = xunjian(dir, &args);
+    let folder = text(&out.stdout)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("报告").map(|p| p.trim().to_string()))
+        .expect("the summary names the report");
+    let json = serde_json::from_str(&fs::read_to_string(dir.join(folder)).unwrap()).unwrap();
+    (out, json)
+}
+
+fn find<'a>(json: &'a Value, account: &str, check: &str) -> Option<&'a Value> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["account"]["id"] == account && f["rule"]["id"] == check)
+}
+
+#[test]
+fn audit_findings_join_the_review_loop() {
+    let dir = workspace();
+    let d = dir.path();
+    audited(d);
+    let (first, json) = audit_json(d, &[]);
+    assert_eq!(first.status.code(), Some(1));
+    assert_eq!(json["run"]["kind"], "audit");
+    assert_eq!(json["summary"]["findings_new"], 12);
+
+    // Seen again: known, so nothing new for --fail-on.
+    let (second, json) = audit_json(d, &[]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stdout));
+    assert_eq!(json["summary"]["findings_known"], 12);
+    assert!(text(&second.stdout).contains("（此前已知）"));
+
+    // The officers' export lists them; a verdict comes back in.
+    let export = xunjian(
+        d,
+        &[
+            "review",
+            "export",
+            "--category",
+            "operations",
+            "--out",
+            "review.csv",
+        ],
+    );
+    assert_eq!(export.status.code(), Some(0), "{}", text(&export.stderr));
+    let sheet = fs::read_to_string(d.join("review.csv")).unwrap();
+    assert_eq!(sheet.lines().count(), 13, "{sheet}");
+    let inactive = find(&json, "ksy-app", "operations.inactive").unwrap()["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    fs::write(
+        d.join("verdicts.csv"),
+        format!(
+            "fingerprint,review_verdict,reviewer,review_date\n{inactive},误报,张三,2026-11-26\n"
+        ),
+    )
+    .unwrap();
+    let import = xunjian(d, &["review", "import", "verdicts.csv", "--by", "张三"]);
+    assert_eq!(import.status.code(), Some(0), "{}", text(&import.stderr));
+
+    // A fixed defect is no longer reported; the false positive is suppressed.
+    let path = d.join("accounts.toml");
+    let reg = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        reg.replace(
+            "office_phone = \"6288\"",
+            "office_phone = \"0551-62881111\"",
+        ),
+    )
+    .unwrap();
+    let (third, json) = audit_json(d, &[]);
+    assert_eq!(third.status.code(), Some(0));
+    assert!(find(&json, "zjx-toutiao", "operations.phone_malformed").is_none());
+    let gone = json["no_longer_firing"].as_array().unwrap();
+    assert_eq!(gone.len(), 1, "{gone:?}");
+    assert_eq!(gone[0]["account"], "zjx-toutiao");
+    assert_eq!(gone[0]["rule_id"], "operations.phone_malformed");
+    let fp = find(&json, "ksy-app", "operations.inactive").unwrap();
+    assert_eq!(fp["review"]["status"], "false_positive");
+    assert!(fp["review"]["suppressed"]
+        .as_str()
+        .unwrap()
+        .contains("误报"));
+    assert_eq!(json["summary"]["findings_suppressed"], 1);
 }

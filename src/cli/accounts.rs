@@ -14,8 +14,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::{fail, DbArg, Exit, FailOn};
 use crate::accounts::history::{self, Snapshot};
 use crate::accounts::{merge, sheet};
-use crate::model::{Finding, Platform};
+use crate::model::{Finding, Novelty, Platform};
 use crate::operations::audit::{self, Facts, ScanFacts};
+use crate::pipeline::{Gone, ScanOutcome};
 use crate::registry::{self, Editor, Record};
 use crate::report::{self, json::RunMeta, Lang};
 use crate::store::lock::DbLock;
@@ -125,12 +126,19 @@ pub(super) struct AuditArgs {
     /// Report formats to write.
     #[arg(long, value_delimiter = ',', default_value = "csv,json")]
     format: Vec<AuditFormat>,
-    /// Exit 1 when a finding is at or above this severity (`none`: never).
+    /// Exit 1 when a finding new in this audit is at or above this severity (`none`: never); known and suppressed findings do not count.
     #[arg(long, value_name = "SEVERITY", default_value = "low")]
     fail_on: FailOn,
     /// Language of the CSV headers.
     #[arg(long, default_value = "zh")]
     lang: Lang,
+    /// Reviewed organisation-wide suppressions (suppressions.toml), as for scan
+    /// (e.g. an emergency-only account that is dormant on purpose).
+    #[arg(long, value_name = "FILE")]
+    suppressions: Option<PathBuf>,
+    /// Seconds to wait for a scan holding the state database.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    lock_wait: u64,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -628,25 +636,41 @@ fn run_audit(a: AuditArgs) -> Exit {
         Ok(d) => d.unwrap_or(now.date_naive()),
         Err(e) => return fail(e),
     };
-    let scans = if a.db.db.exists() {
-        match scan_facts(&a.db) {
-            Ok(f) => Some(f),
+    let suppressions = match &a.suppressions {
+        None => None,
+        Some(p) => match crate::suppress::Suppressions::load(p) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(format!("the suppressions file has errors:\n{e}")),
+        },
+    };
+    // The audit records its findings, so it takes the writers' lock.
+    let mut state = if a.db.db.exists() {
+        let lock = match DbLock::acquire(&a.db.db, Duration::from_secs(a.lock_wait)) {
+            Ok(l) => l,
+            Err(e) => return fail(e),
+        };
+        match a.db.open() {
+            Ok(s) => Some((lock, s)),
             Err(e) => return fail(e),
         }
     } else {
         eprintln!(
-            "xunjian: no state database at {}: the inactivity, never-scanned and change-filing checks are skipped (pass the --db your scans use)",
+            "xunjian: no state database at {}: the inactivity, never-scanned and change-filing checks are skipped and nothing is recorded (pass the --db your scans use)",
             a.db.db.display()
         );
         None
+    };
+    let scans = match state.as_ref().map(|(_, s)| scan_facts(s)).transpose() {
+        Ok(f) => f,
+        Err(e) => return fail(e),
     };
     let facts = Facts {
         as_of,
         inactive_days: a.inactive_days,
         scans,
     };
-    let findings = audit::audit(&records, &facts);
-    let label = {
+    let mut findings = audit::audit(&records, &facts);
+    let mut label = {
         let base = format!("audit-{}", now.format("%Y%m%dT%H%M%S"));
         let mut label = base.clone();
         let mut n = 2;
@@ -656,14 +680,98 @@ fn run_audit(a: AuditArgs) -> Exit {
         }
         label
     };
+    let mut gone = Vec::new();
+    let mut stored = crate::model::Reviews::new();
+    let mut run = None;
+    if let Some((_, store)) = state.as_mut() {
+        let start = RunStart {
+            label: label.clone(),
+            kind: RunKind::Audit,
+            arguments: std::env::args().skip(1).collect(),
+            started_at: now.to_rfc3339(),
+            rule_versions: format!(
+                "{}@{}",
+                crate::operations::PACK,
+                crate::operations::PACK_VERSION
+            ),
+        };
+        let ids: Vec<&str> = audit::CHECKS.iter().map(|c| c.id).collect();
+        let recorded = store.start_run(&start).and_then(|(id, l)| {
+            run = Some(id);
+            label = l;
+            let recorded = store.record_audit(id, &findings, &ids)?;
+            let (known, g) = (recorded.known, recorded.gone);
+            let fps: Vec<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
+            Ok((known, g, store.reviews(&fps)?))
+        });
+        match recorded {
+            Ok((known, g, r)) => {
+                for f in &mut findings {
+                    if known.contains(&f.fingerprint) {
+                        f.novelty = Novelty::Known;
+                    }
+                }
+                gone = g
+                    .into_iter()
+                    .map(|(account, finding)| Gone { account, finding })
+                    .collect();
+                stored = r;
+            }
+            Err(e) => {
+                if let Some(id) = run {
+                    let totals = RunTotals {
+                        status: "failed".into(),
+                        finished_at: crate::pipeline::now().to_rfc3339(),
+                        ..RunTotals::default()
+                    };
+                    let _ = store.finish_run(id, &totals, &e.0);
+                }
+                return fail(e);
+            }
+        }
+    }
+    let reviews = crate::pipeline::apply_reviews(&findings, stored, suppressions.as_ref(), as_of);
+    let outcome = ScanOutcome {
+        started_at: now,
+        finished_at: crate::pipeline::now(),
+        accounts: Vec::new(),
+        suppression_use: suppressions.as_ref().map(|s| s.usage(&findings, as_of)),
+        findings,
+        gone,
+        reviews,
+    };
     let dir = a.out.join(&label);
-    let (written, failed) = write_audit_reports(&a, &dir, &label, now, &findings);
+    let (written, failed) = write_audit_reports(&a, &dir, &label, run, &outcome);
+    if let (Some((_, store)), Some(id)) = (state.as_mut(), run) {
+        let new = outcome.findings_new();
+        let totals = RunTotals {
+            status: "complete".into(),
+            finished_at: crate::pipeline::now().to_rfc3339(),
+            accounts_ok: records.len() as u64,
+            findings_new: new,
+            findings_existing: outcome.findings.len() as u64 - new,
+            ..RunTotals::default()
+        };
+        let note = if failed {
+            "a report could not be written"
+        } else {
+            "registry audit"
+        };
+        if let Err(e) = store.finish_run(id, &totals, note) {
+            eprintln!("xunjian: {e}");
+        }
+    }
     if !a.quiet {
-        print!("{}", audit_summary(&records, &findings, as_of, &written));
+        if let Some(u) = &outcome.suppression_use {
+            for e in &u.expired {
+                eprintln!("xunjian: suppression expired, no longer applied: {e}");
+            }
+        }
+        print!("{}", audit_summary(&records, &outcome, as_of, &written));
     }
     if failed {
         Exit::ReportFailed
-    } else if a.fail_on.tripped(&findings) {
+    } else if a.fail_on.tripped_run(&outcome) {
         Exit::Findings
     } else {
         Exit::Clean
@@ -671,8 +779,7 @@ fn run_audit(a: AuditArgs) -> Exit {
 }
 
 /// Reads what the audit needs from the state database.
-fn scan_facts(db: &DbArg) -> Result<ScanFacts, String> {
-    let store = db.open()?;
+fn scan_facts(store: &SqliteStore) -> Result<ScanFacts, String> {
     let newest = store.newest_posts().map_err(|e| e.0)?;
     let newest_post = newest
         .into_iter()
@@ -693,8 +800,8 @@ fn write_audit_reports(
     a: &AuditArgs,
     dir: &Path,
     label: &str,
-    now: chrono::DateTime<chrono::FixedOffset>,
-    findings: &[Finding],
+    run: Option<i64>,
+    outcome: &ScanOutcome,
 ) -> (Vec<String>, bool) {
     if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!(
@@ -703,15 +810,6 @@ fn write_audit_reports(
         );
         return (Vec::new(), true);
     }
-    let outcome = crate::pipeline::ScanOutcome {
-        started_at: now,
-        finished_at: crate::pipeline::now(),
-        accounts: Vec::new(),
-        findings: findings.to_vec(),
-        gone: Vec::new(),
-        reviews: Default::default(),
-        suppression_use: None,
-    };
     let meta = RunMeta {
         id: label.to_string(),
         kind: "audit".into(),
@@ -720,8 +818,8 @@ fn write_audit_reports(
         rules: "operations (built in)".into(),
         since: None,
         until: None,
-        database: a.db.db.exists().then(|| a.db.db.display().to_string()),
-        database_run_id: None,
+        database: run.map(|_| a.db.db.display().to_string()),
+        database_run_id: run,
     };
     let mut formats = a.format.clone();
     formats.dedup();
@@ -731,12 +829,12 @@ fn write_audit_reports(
         let (path, result) = match f {
             AuditFormat::Csv => {
                 let path = dir.join("findings.csv");
-                let r = report::csv::write(&path, findings, &outcome.reviews, a.lang);
+                let r = report::csv::write(&path, &outcome.findings, &outcome.reviews, a.lang);
                 (path, r)
             }
             AuditFormat::Json => {
                 let path = dir.join("findings.json");
-                let r = report::json::write(&path, &meta, &outcome, &Default::default());
+                let r = report::json::write(&path, &meta, outcome, &Default::default());
                 (path, r)
             }
         };
@@ -755,19 +853,24 @@ fn write_audit_reports(
 /// severity, name, article and detail; then the totals per check.
 fn audit_summary(
     records: &[Record],
-    findings: &[Finding],
+    outcome: &ScanOutcome,
     as_of: NaiveDate,
     written: &[String],
 ) -> String {
+    let findings = &outcome.findings;
     let mut by_account: HashMap<&str, Vec<&Finding>> = HashMap::new();
     for f in findings {
         by_account.entry(f.account.id.as_str()).or_default().push(f);
     }
     let mut s = format!(
-        "登记审计 {as_of}\n  账号        {} 个, {} 个有问题\n  发现        {}\n\n",
+        "登记审计 {as_of}\n  账号        {} 个, {} 个有问题\n  发现        {} ({} 条新发现, {} 条此前已知, {} 条已抑制, {} 条已不再出现)\n\n",
         records.len(),
         by_account.len(),
-        findings.len()
+        findings.len(),
+        outcome.findings_new(),
+        findings.len() as u64 - outcome.findings_new(),
+        outcome.findings_suppressed(),
+        outcome.gone.len()
     );
     let mut seen = std::collections::HashSet::new();
     for r in records {
@@ -786,8 +889,24 @@ fn audit_summary(
             r.unit
         ));
         for f in list {
+            let mut marks = Vec::new();
+            if f.novelty == Novelty::Known {
+                marks.push("此前已知".to_string());
+            }
+            if let Some(why) = outcome
+                .reviews
+                .get(&f.fingerprint)
+                .and_then(|r| r.suppressed.as_ref())
+            {
+                marks.push(format!("已抑制：{why}"));
+            }
+            let marks = if marks.is_empty() {
+                String::new()
+            } else {
+                format!(" （{}）", marks.join("，"))
+            };
             s.push_str(&format!(
-                "  [{}] {} {} · {}\n      {}\n",
+                "  [{}] {} {} · {}{marks}\n      {}\n",
                 f.rule.severity.label_zh(),
                 f.rule.name,
                 crate::rules::article_label(f.rule.article),

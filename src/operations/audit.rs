@@ -167,7 +167,15 @@ pub fn audit(records: &[Record], facts: &Facts) -> Vec<Finding> {
     }
     for r in records {
         let account = r.account_ref();
+        // Fingerprints come from the platform account; two registry entries
+        // for one platform account need the entry's id to stay apart.
+        let shared = by_key[&r.key()].len() > 1;
         let mut push = |check: &Check, matched: &str, key: &str, context: &str, detail: String| {
+            let key = if shared {
+                format!("{key}@{}", r.id)
+            } else {
+                key.to_string()
+            };
             out.push(finding(
                 &account,
                 check,
@@ -175,7 +183,7 @@ pub fn audit(records: &[Record], facts: &Facts) -> Vec<Finding> {
                     post: None,
                     field: Field::Registry,
                     matched,
-                    key,
+                    key: &key,
                     context,
                     detail,
                 },
@@ -442,5 +450,22 @@ mod tests {
             out[0].detail,
             "最后一次发布于2026-05-02，已208天未更新（超过90天）"
         );
+    }
+
+    #[test]
+    fn duplicate_registrations_get_distinct_fingerprints() {
+        let out = audit(&[record("a", "gh_1"), record("b", "gh_1")], &facts());
+        assert_eq!(
+            ids(&out),
+            [
+                (
+                    "a".to_string(),
+                    "operations.duplicate_account_id".to_string()
+                ),
+                ("b".into(), "operations.duplicate_account_id".into())
+            ]
+        );
+        assert_ne!(out[0].fingerprint, out[1].fingerprint);
+        assert!(out[0].detail.ends_with("还登记在：b"), "{}", out[0].detail);
     }
 }

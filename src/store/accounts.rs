@@ -8,8 +8,9 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{params, OptionalExtension};
 
 use super::sqlite::SqliteStore;
-use super::{ContactChange, StoreError};
+use super::{ContactChange, GoneFinding, StoreError};
 use crate::accounts::history::Snapshot;
+use crate::model::Finding;
 use crate::registry::Record;
 
 fn err(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -19,6 +20,16 @@ fn err(what: &str, e: impl std::fmt::Display) -> StoreError {
 /// The day a run's start time (RFC 3339) falls on, in its own offset.
 fn day_of(started_at: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(started_at.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// What recording an audit learned.
+#[derive(Debug, Clone, Default)]
+pub struct AuditRecorded {
+    /// Fingerprints already recorded by an earlier run.
+    pub known: Vec<String>,
+    /// Stored audit findings that did not come back, with the registry id
+    /// of their account.
+    pub gone: Vec<(String, GoneFinding)>,
 }
 
 impl SqliteStore {
@@ -138,5 +149,119 @@ impl SqliteStore {
             .and_then(|rows| rows.collect::<Result<HashSet<_>, _>>())
             .map_err(|e| err("cannot read the run history", e))?;
         Ok(rows)
+    }
+
+    /// Records the findings of a registry audit run (`run`) like a scan
+    /// records its own: a new fingerprint is inserted with a `first
+    /// detected` history entry, a known one gets this run as its last (and
+    /// keeps its review status). Stored findings of the `checks` (account
+    /// findings, no post) that did not come back are marked gone and
+    /// returned with their registry id. One transaction.
+    pub fn record_audit(
+        &mut self,
+        run: i64,
+        findings: &[Finding],
+        checks: &[&str],
+    ) -> Result<AuditRecorded, StoreError> {
+        let now = chrono::Utc::now().to_rfc3339();
+        let tx = self
+            .connection_mut()
+            .transaction()
+            .map_err(|e| err("cannot record the audit (is a scan running?)", e))?;
+        let mut known = Vec::new();
+        let mut seen = HashSet::new();
+        for f in findings {
+            seen.insert(f.fingerprint.as_str());
+            let mut stored = f.clone();
+            stored.novelty = crate::model::Novelty::New;
+            let data = serde_json::to_string(&stored).unwrap_or_default();
+            let first: Option<i64> = tx
+                .query_row(
+                    "SELECT first_run FROM findings WHERE fingerprint = ?1",
+                    params![f.fingerprint],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| err("cannot read findings", e))?;
+            match first {
+                Some(first) => {
+                    tx.execute(
+                        "UPDATE findings SET last_run = ?2, matched = ?3, gone_run = NULL, data = ?4 WHERE fingerprint = ?1",
+                        params![f.fingerprint, run, f.matched, data],
+                    )
+                    .map_err(|e| err("cannot record a finding", e))?;
+                    if first != run {
+                        known.push(f.fingerprint.clone());
+                    }
+                }
+                None => {
+                    let key = format!("{}:{}", f.account.platform, f.account.platform_account_id);
+                    tx.execute(
+                        "INSERT INTO findings (fingerprint, account_key, post_id, rule_id, normalized, matched, category, severity, first_run, last_run, occurrences, status, data)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, 'new', ?10)",
+                        params![
+                            f.fingerprint,
+                            key,
+                            f.post.id,
+                            f.rule.id,
+                            f.normalized,
+                            f.matched,
+                            f.rule.category.as_str(),
+                            f.rule.severity.as_str(),
+                            run,
+                            data
+                        ],
+                    )
+                    .map_err(|e| err("cannot record a finding", e))?;
+                    tx.execute(
+                        "INSERT INTO finding_history (fingerprint, at, run_id, from_status, to_status, who, note) VALUES (?1, ?2, ?3, NULL, 'new', 'xunjian', 'first detected')",
+                        params![f.fingerprint, now, run],
+                    )
+                    .map_err(|e| err("cannot record finding history", e))?;
+                }
+            }
+        }
+        let mut gone = Vec::new();
+        {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT fingerprint, post_id, rule_id, normalized, status, data FROM findings WHERE post_id = '' AND gone_run IS NULL",
+                )
+                .map_err(|e| err("cannot read findings", e))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        GoneFinding {
+                            fingerprint: r.get(0)?,
+                            post_id: r.get(1)?,
+                            rule_id: r.get(2)?,
+                            normalized: r.get(3)?,
+                            status: r.get(4)?,
+                        },
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| err("cannot read findings", e))?;
+            for (g, data) in rows {
+                if seen.contains(g.fingerprint.as_str()) || !checks.contains(&g.rule_id.as_str()) {
+                    continue;
+                }
+                let account = data
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+                    .and_then(|v| v["account"]["id"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                gone.push((account, g));
+            }
+        }
+        for (_, g) in &gone {
+            tx.execute(
+                "UPDATE findings SET gone_run = ?2 WHERE fingerprint = ?1",
+                params![g.fingerprint, run],
+            )
+            .map_err(|e| err("cannot record findings", e))?;
+        }
+        tx.commit().map_err(|e| err("cannot record the audit", e))?;
+        Ok(AuditRecorded { known, gone })
     }
 }

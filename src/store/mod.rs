@@ -50,6 +50,9 @@ pub enum RunKind {
     /// A registry import (`xunjian accounts import`): records a registry
     /// snapshot, scans nothing.
     Import,
+    /// A registry audit (`xunjian accounts audit`): records its findings,
+    /// scans nothing.
+    Audit,
 }
 
 impl RunKind {
@@ -60,6 +63,7 @@ impl RunKind {
             RunKind::Rescan => "rescan",
             RunKind::Check => "check",
             RunKind::Import => "import",
+            RunKind::Audit => "audit",
         }
     }
 }

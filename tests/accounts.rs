@@ -731,6 +731,50 @@ fn list_filters_and_formats() {
     let csv = text(&out.stdout);
     assert!(csv.starts_with('\u{feff}'));
     assert_eq!(csv.lines().count(), 3, "{csv}");
+
+    // The list's CSV is an import sheet: importing it back changes nothing,
+    // except that the planted malformed numbers are refused.
+    let all = xunjian(
+        dir.path(),
+        &[
+            "accounts",
+            "list",
+            "--registry",
+            "accounts.toml",
+            "--format",
+            "csv",
+        ],
+    );
+    fs::write(dir.path().join("listed.csv"), &all.stdout).unwrap();
+    let before = fs::read(dir.path().join("accounts.toml")).unwrap();
+    let back = xunjian(
+        dir.path(),
+        &[
+            "accounts",
+            "import",
+            "listed.csv",
+            "--registry",
+            "accounts.toml",
+            "--no-db",
+            "--partial",
+        ],
+    );
+    assert_eq!(back.status.code(), Some(3), "{}", text(&back.stderr));
+    let stderr = text(&back.stderr);
+    assert!(
+        stderr.contains("listed.csv:5: column 管理员手机号码: “1381234”"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("listed.csv:6: column 管理员办公电话: “6288”"),
+        "{stderr}"
+    );
+    assert!(
+        text(&back.stdout).contains("新增 0, 更新 0, 未变 5, 拒绝 2 行"),
+        "{}",
+        text(&back.stdout)
+    );
+    assert_eq!(fs::read(dir.path().join("accounts.toml")).unwrap(), before);
     let out = xunjian(
         dir.path(),
         &[

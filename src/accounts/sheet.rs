@@ -168,6 +168,8 @@ const FILED: &[&str] = &[
 const LEADER: &[&str] = &["负责人", "主管领导", "分管领导", "负责领导", "责任领导"];
 const ADMIN: &[&str] = &["管理员", "后台管理员"];
 const IGNORED: &[&str] = &[
+    "id",
+    "巡检来源",
     "序号",
     "编号",
     "二维码",

@@ -416,6 +416,8 @@ fn list(a: ListArgs) -> Exit {
                 .is_none_or(|l| r.leader.name.contains(l.as_str()))
         })
         .collect();
+    // The CSV's headers are the sheet's, so a listed registry edited in
+    // Excel imports back (`id` and 巡检来源 are ignored by the import).
     let headers = [
         "id",
         "名称",
@@ -423,32 +425,57 @@ fn list(a: ListArgs) -> Exit {
         "账号ID",
         "主办单位",
         "部门",
-        "认证",
+        "创建时间",
+        "关注人数",
+        "是否认证",
         "备案日期",
         "负责人",
-        "负责人手机",
-        "管理员",
-        "管理员手机",
+        "负责人职务",
+        "负责人办公电话",
+        "负责人手机号码",
+        "负责人QQ",
+        "负责人微信号",
+        "管理员姓名",
+        "管理员职务",
+        "管理员办公电话",
+        "管理员手机号码",
+        "管理员QQ",
+        "管理员微信号",
         "巡检来源",
     ];
     let row = |r: &Record| -> Vec<String> {
-        vec![
+        let mut v = vec![
             r.id.clone(),
             r.name.clone(),
             r.platform.label_zh().to_string(),
             r.platform_account_id.clone(),
             r.unit.clone(),
             r.department.clone(),
+            r.created.map(|d| d.to_string()).unwrap_or_default(),
+            r.followers.map(|n| n.to_string()).unwrap_or_default(),
             if r.certified { "是" } else { "否" }.to_string(),
             r.filed.map(|d| d.to_string()).unwrap_or_default(),
-            r.leader.name.clone(),
-            r.leader.mobile.clone(),
-            r.admin.name.clone(),
-            r.admin.mobile.clone(),
+        ];
+        for c in [&r.leader, &r.admin] {
+            v.extend(
+                [
+                    &c.name,
+                    &c.position,
+                    &c.office_phone,
+                    &c.mobile,
+                    &c.qq,
+                    &c.wechat,
+                ]
+                .into_iter()
+                .cloned(),
+            );
+        }
+        v.push(
             r.source
                 .as_ref()
                 .map_or("无".to_string(), crate::source::net::describe),
-        ]
+        );
+        v
     };
     match a.format {
         ListFormat::Json => {
@@ -472,18 +499,24 @@ fn list(a: ListArgs) -> Exit {
         }
         ListFormat::Csv => {
             let mut out = std::io::stdout().lock();
-            let _ = std::io::Write::write_all(&mut out, b"\xEF\xBB\xBF");
-            let mut w = csv::Writer::from_writer(out);
-            let _ = w.write_record(headers);
-            for r in &chosen {
-                let _ = w.write_record(row(r));
-            }
-            if let Err(e) = w.flush() {
+            let written = (|| -> std::io::Result<()> {
+                let mut w = report::csv::officer_writer(&mut out)?;
+                w.write_record(headers)?;
+                for r in &chosen {
+                    w.write_record(
+                        row(r)
+                            .iter()
+                            .map(|c| report::csv::neutralise(c).into_owned()),
+                    )?;
+                }
+                w.flush()
+            })();
+            if let Err(e) = written {
                 return fail(format!("cannot write the list: {e}"));
             }
         }
         ListFormat::Table => {
-            let shown = [0usize, 1, 2, 4, 6, 7, 8, 10, 12];
+            let shown = [0usize, 1, 2, 4, 8, 9, 10, 16, 22];
             let rows: Vec<Vec<String>> = chosen.iter().map(|r| row(r)).collect();
             let width = |i: usize| {
                 rows.iter()

@@ -417,6 +417,11 @@ pub struct Sheet {
 /// Decodes the file: UTF-8 (a BOM is dropped) when it is valid UTF-8,
 /// otherwise GB18030 (what Excel writes on Chinese Windows).
 pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), SheetError> {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(SheetError(
+            "is an Excel workbook, not CSV; open it and save it as \"CSV UTF-8 (逗号分隔)\" (文件 → 另存为), then import the .csv".into(),
+        ));
+    }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(SheetError(
             "is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8 (逗号分隔)\" or plain CSV".into(),
@@ -787,6 +792,20 @@ fn read_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encodings() {
+        let (s, e) = decode(b"\xEF\xBB\xBF\xE5\x90\x8D\xE7\xA7\xB0").unwrap();
+        assert_eq!((s.as_str(), e), ("名称", "UTF-8"));
+        let (gb, _, _) = encoding_rs::GB18030.encode("名称,平台");
+        let (s, e) = decode(&gb).unwrap();
+        assert_eq!((s.as_str(), e), ("名称,平台", "GB18030"));
+        assert!(decode(b"PK\x03\x04rest")
+            .unwrap_err()
+            .0
+            .contains("Excel workbook"));
+        assert!(decode(b"\xFF\xFEa\x00").unwrap_err().0.contains("UTF-16"));
+    }
 
     #[test]
     fn dates_in_common_forms() {

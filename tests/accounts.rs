@@ -894,3 +894,29 @@ fn audit_findings_join_the_review_loop() {
         .contains("误报"));
     assert_eq!(json["summary"]["findings_suppressed"], 1);
 }
+
+#[test]
+fn import_changes_nothing_while_a_scan_holds_the_database() {
+    let dir = workspace();
+    let db = dir.path().join("state.db");
+    let _held = xunjian::store::lock::DbLock::acquire(&db, std::time::Duration::ZERO).unwrap();
+    let before = fs::read(dir.path().join("accounts.toml")).unwrap();
+    let out = xunjian(
+        dir.path(),
+        &[
+            "accounts",
+            "import",
+            "sheet.csv",
+            "--registry",
+            "accounts.toml",
+            "--partial",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nothing was imported"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(fs::read(dir.path().join("accounts.toml")).unwrap(), before);
+}

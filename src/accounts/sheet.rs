@@ -408,8 +408,6 @@ pub struct Sheet {
     pub rows: Vec<SheetRow>,
     /// Every problem, in file order; a row with any problem is not in `rows`.
     pub problems: Vec<Problem>,
-    /// Lines of the rows that had problems.
-    pub rejected_lines: Vec<usize>,
     /// The 是否认证 column's header as written, empty when there is none.
     pub certified_column: String,
 }
@@ -629,7 +627,6 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
                     column: String::new(),
                     message: format!("cannot read the row: {e} — check its quotes"),
                 });
-                sheet.rejected_lines.push(line);
                 continue;
             }
         };
@@ -637,7 +634,6 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let before = sheet.problems.len();
         if let Some(row) = read_row(&record, &columns, line, &mut sheet.problems) {
             match keys.get(&row.key()) {
                 Some(first) => sheet.problems.push(Problem {
@@ -654,9 +650,6 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
                     sheet.rows.push(row);
                 }
             }
-        }
-        if sheet.problems.len() > before {
-            sheet.rejected_lines.push(line);
         }
     }
     Ok(sheet)

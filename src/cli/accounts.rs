@@ -277,6 +277,17 @@ fn import(a: ImportArgs) -> Exit {
         println!("试运行（--dry-run）：未写入登记库和状态数据库");
         return exit;
     }
+    // Take the database first: when it is busy or damaged, nothing is written.
+    let state = if a.no_db {
+        None
+    } else {
+        let opened = DbLock::acquire(&a.db.db, Duration::from_secs(a.lock_wait))
+            .and_then(|lock| SqliteStore::open(&a.db.db, 0).map(|store| (lock, store)));
+        match opened {
+            Ok(s) => Some(s),
+            Err(e) => return fail(format!("{e}\nnothing was imported")),
+        }
+    };
     if plan.changes_anything() {
         if let Err(e) = registry::write(reg_path, &new_text) {
             eprintln!("xunjian: cannot write {reg_shown}: {e}; it is unchanged");
@@ -286,9 +297,9 @@ fn import(a: ImportArgs) -> Exit {
     } else {
         println!("登记库      {reg_shown} 无需修改");
     }
-    if a.no_db {
+    let Some((_lock, mut store)) = state else {
         return exit;
-    }
+    };
     let at = if as_of.is_some() {
         day.and_hms_opt(12, 0, 0)
             .and_then(|t| t.and_local_timezone(*today.offset()).single())
@@ -296,7 +307,7 @@ fn import(a: ImportArgs) -> Exit {
     } else {
         today
     };
-    match snapshot(&a, &merged, at, &plan) {
+    match snapshot(&mut store, &merged, at, &plan) {
         Ok(label) => {
             println!("快照        已记录到 {} ({label})", a.db.db.display());
             exit
@@ -309,13 +320,11 @@ fn import(a: ImportArgs) -> Exit {
 
 /// Records the merged registry as a dated snapshot in an `import` run.
 fn snapshot(
-    a: &ImportArgs,
+    store: &mut SqliteStore,
     merged: &[Record],
     at: chrono::DateTime<chrono::FixedOffset>,
     plan: &merge::Plan,
 ) -> Result<String, String> {
-    let _lock = DbLock::acquire(&a.db.db, Duration::from_secs(a.lock_wait)).map_err(|e| e.0)?;
-    let mut store = SqliteStore::open(&a.db.db, 0).map_err(|e| e.0)?;
     let now = crate::pipeline::now();
     let start = RunStart {
         label: format!("import-{}", now.format("%Y%m%dT%H%M%S")),

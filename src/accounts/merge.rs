@@ -127,84 +127,94 @@ fn yes_no(b: bool) -> String {
     if b { "是" } else { "否" }.to_string()
 }
 
-/// The changes `row` makes to `record` (only fields the row gives).
+/// Adds a change of `path` when the sheet gives a value (`after`) that
+/// differs from the registry's (`before`, as shown).
+fn note(
+    out: &mut Vec<Change>,
+    path: Vec<&'static str>,
+    label: &str,
+    before: String,
+    after: Option<(String, FieldValue)>,
+) {
+    if let Some((shown, value)) = after.filter(|(a, _)| *a != before) {
+        out.push(Change {
+            path,
+            label: label.to_string(),
+            before,
+            after: shown,
+            value,
+        });
+    }
+}
+
+/// The changes `row` makes to `record` (only fields the row gives), in
+/// registry field order.
 pub fn changes(record: &Record, row: &SheetRow) -> Vec<Change> {
+    let text = |v: &str| Some((v.to_string(), FieldValue::Str(v.to_string())));
+    let opt_text = |v: &Option<String>| v.as_deref().and_then(text);
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let opt_date = |d: Option<chrono::NaiveDate>| d.and_then(|d| text(&d.to_string()));
     let mut out = Vec::new();
-    let mut text = |path: Vec<&'static str>, label: &str, before: &str, after: Option<&String>| {
-        if let Some(after) = after {
-            if after != before {
-                out.push(Change {
-                    path,
-                    label: label.to_string(),
-                    before: before.to_string(),
-                    after: after.clone(),
-                    value: FieldValue::Str(after.clone()),
-                });
-            }
-        }
-    };
-    text(vec!["name"], "名称", &record.name, Some(&row.name));
-    text(vec!["unit"], "主办单位", &record.unit, Some(&row.unit));
-    text(
+    note(
+        &mut out,
+        vec!["name"],
+        "名称",
+        record.name.clone(),
+        text(&row.name),
+    );
+    note(
+        &mut out,
+        vec!["unit"],
+        "主办单位",
+        record.unit.clone(),
+        text(&row.unit),
+    );
+    note(
+        &mut out,
         vec!["department"],
         "部门",
-        &record.department,
-        row.department.as_ref(),
+        record.department.clone(),
+        opt_text(&row.department),
     );
-    let show = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    let created = row.created.map(|d| d.to_string());
-    text(
+    note(
+        &mut out,
         vec!["created"],
         "创建时间",
-        &show(record.created),
-        created.as_ref(),
+        date(record.created),
+        opt_date(row.created),
     );
-    if let Some(n) = row.followers.filter(|n| Some(*n) != record.followers) {
-        out.push(Change {
-            path: vec!["followers"],
-            label: "关注人数".into(),
-            before: record.followers.map(|n| n.to_string()).unwrap_or_default(),
-            after: n.to_string(),
-            value: FieldValue::Int(n),
-        });
-    }
-    if let Some(b) = row.certified.filter(|b| *b != record.certified) {
-        out.push(Change {
-            path: vec!["certified"],
-            label: "是否认证".into(),
-            before: yes_no(record.certified),
-            after: yes_no(b),
-            value: FieldValue::Bool(b),
-        });
-    }
-    let filed = row.filed.map(|d| d.to_string());
-    let mut text = |path: Vec<&'static str>, label: &str, before: &str, after: Option<&String>| {
-        if let Some(after) = after.filter(|a| *a != before) {
-            out.push(Change {
-                path,
-                label: label.to_string(),
-                before: before.to_string(),
-                after: after.clone(),
-                value: FieldValue::Str(after.clone()),
-            });
-        }
-    };
-    text(
+    note(
+        &mut out,
+        vec!["followers"],
+        "关注人数",
+        record.followers.map(|n| n.to_string()).unwrap_or_default(),
+        row.followers.map(|n| (n.to_string(), FieldValue::Int(n))),
+    );
+    note(
+        &mut out,
+        vec!["certified"],
+        "是否认证",
+        yes_no(record.certified),
+        row.certified.map(|b| (yes_no(b), FieldValue::Bool(b))),
+    );
+    note(
+        &mut out,
         vec!["filed"],
         "备案日期",
-        &show(record.filed),
-        filed.as_ref(),
+        date(record.filed),
+        opt_date(row.filed),
     );
     for (role, contact, given) in [
         (Role::Leader, &record.leader, &row.leader),
         (Role::Admin, &record.admin, &row.admin),
     ] {
         for f in CONTACT_FIELDS {
-            text(
+            note(
+                &mut out,
                 vec![role.as_str(), f.as_str()],
                 &format!("{}{}", role.label_zh(), f.label_zh()),
-                contact_value(contact, f),
-                given.get(f),
+                contact_value(contact, f).to_string(),
+                given.get(f).and_then(|v| text(v)),
             );
         }
     }
@@ -286,4 +296,94 @@ pub fn plan(records: &[Record], rows: &[SheetRow], certified_column: &str) -> Pl
         }
     }
     plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sheet::SheetContact;
+    use super::*;
+    use crate::model::Platform;
+
+    fn record() -> Record {
+        Record {
+            id: "a".into(),
+            name: "某市教育发布".into(),
+            platform: Platform::Wechat,
+            platform_account_id: "gh_1".into(),
+            unit: "某市教育局".into(),
+            department: "办公室".into(),
+            created: None,
+            followers: Some(10),
+            certified: true,
+            filed: None,
+            leader: Contact {
+                name: "王建国".into(),
+                mobile: "13905510118".into(),
+                ..Contact::default()
+            },
+            admin: Contact {
+                name: "李晓雯".into(),
+                ..Contact::default()
+            },
+            source: None,
+            line: 1,
+        }
+    }
+
+    fn row() -> SheetRow {
+        SheetRow {
+            line: 2,
+            name: "某市教育发布".into(),
+            platform: Platform::Wechat,
+            platform_account_id: "gh_1".into(),
+            unit: "某市教育局".into(),
+            department: None,
+            created: None,
+            followers: None,
+            certified: None,
+            filed: None,
+            leader: SheetContact::default(),
+            admin: SheetContact::default(),
+        }
+    }
+
+    #[test]
+    fn empty_cells_keep_and_given_values_change() {
+        assert!(changes(&record(), &row()).is_empty());
+        let mut r = row();
+        r.leader.name = Some("刘洋".into());
+        r.followers = Some(12);
+        r.certified = Some(true);
+        let c = changes(&record(), &r);
+        let shown: Vec<(String, String, String)> = c
+            .iter()
+            .map(|c| (c.label.clone(), c.before.clone(), c.after.clone()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("关注人数".to_string(), "10".to_string(), "12".to_string()),
+                ("负责人姓名".into(), "王建国".into(), "刘洋".into())
+            ]
+        );
+        assert_eq!(c[0].value, FieldValue::Int(12));
+        assert_eq!(c[1].path, ["leader", "name"]);
+    }
+
+    #[test]
+    fn slugs_are_stable_and_unique() {
+        let mut taken = HashSet::new();
+        assert_eq!(
+            slug("app", "com.example.Jiaoyu", &taken),
+            "app-com-example-jiaoyu"
+        );
+        taken.insert("weibo-123".to_string());
+        assert_eq!(slug("weibo", "123", &taken), "weibo-123-2");
+        let hashed = slug("toutiao", "某市职教", &taken);
+        assert!(
+            hashed.starts_with("toutiao-") && hashed.len() == "toutiao-".len() + 8,
+            "{hashed}"
+        );
+        assert_eq!(hashed, slug("toutiao", "某市职教", &taken));
+    }
 }

@@ -101,7 +101,13 @@ pub(super) fn import(a: ImportArgs) -> Exit {
     };
     for u in &plan.updated {
         for c in &u.changes {
-            editor.set(&u.id, &c.path, &c.value);
+            if !editor.set(&u.id, &c.path, &c.value) {
+                return fail(format!(
+                    "cannot set {} of account `{}` in {reg_shown}; nothing was written",
+                    c.path.join("."),
+                    u.id
+                ));
+            }
         }
     }
     let file_name = a

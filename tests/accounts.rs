@@ -584,7 +584,7 @@ fn audit_finds_every_planted_defect_and_nothing_else() {
         .starts_with("后台管理员由“陈浩”变更为“张敏”（变更发生在2020-01-01至2020-02-01之间），登记信息中没有备案日期"));
     assert!(detail("yz1-wechat", "operations.change_not_filed")
         .contains("登记的备案日期2019-12-01早于变更"));
-    assert!(detail("qsn-wechat", "operations.not_scanned").contains("尚未被巡检读取过"));
+    assert!(detail("qsn-wechat", "operations.not_scanned").contains("尚未被巡检成功读取过"));
     let finding = json["findings"]
         .as_array()
         .unwrap()

@@ -135,7 +135,7 @@ pub const CHECKS: [&Check; 10] = [
 pub struct ScanFacts {
     /// Newest publication day of the stored posts, by account key.
     pub newest_post: HashMap<String, NaiveDate>,
-    /// Account keys a scan has read at least once.
+    /// Account keys a scan has read at least once (not counting failed reads).
     pub scanned: HashSet<String>,
     /// Registry snapshots by account key, oldest first.
     pub snapshots: HashMap<String, Vec<Snapshot>>,
@@ -355,7 +355,8 @@ pub fn audit(records: &[Record], facts: &Facts) -> Vec<Finding> {
                 "",
                 "source",
                 "",
-                "该账号尚未被巡检读取过（状态数据库中没有记录），无法判断是否长期未更新".into(),
+                "该账号尚未被巡检成功读取过（状态数据库中没有读取记录），无法判断是否长期未更新"
+                    .into(),
             ),
         }
     }

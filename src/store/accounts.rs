@@ -138,11 +138,12 @@ impl SqliteStore {
         Ok(rows)
     }
 
-    /// The account keys a scan has read at least once (completely or not).
+    /// The account keys a scan has read at least once (completely or in
+    /// part; an account whose every read failed is not among them).
     pub fn scanned_accounts(&self) -> Result<HashSet<String>, StoreError> {
         let mut stmt = self
             .connection()
-            .prepare("SELECT DISTINCT account_key FROM run_accounts")
+            .prepare("SELECT DISTINCT account_key FROM run_accounts WHERE status != 'failed'")
             .map_err(|e| err("cannot read the run history", e))?;
         let rows = stmt
             .query_map([], |r| r.get::<_, String>(0))

@@ -223,6 +223,24 @@ fn partial_import_takes_the_valid_rows_keeps_sources_and_round_trips() {
         "{}",
         text(&scan.stderr)
     );
+    let unsourced = xunjian(
+        dir.path(),
+        &[
+            "scan",
+            "--registry",
+            "accounts.toml",
+            "--no-db",
+            "--account",
+            "weibo-7012345678",
+        ],
+    );
+    assert_eq!(unsourced.status.code(), Some(2));
+    assert!(
+        text(&unsourced.stderr)
+            .contains("--account weibo-7012345678: registered but has no [account.source] yet"),
+        "{}",
+        text(&unsourced.stderr)
+    );
 }
 
 #[test]

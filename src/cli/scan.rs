@@ -277,6 +277,15 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
             unsourced.join(", ")
         );
     }
+    if let Some(id) = a
+        .accounts
+        .iter()
+        .find(|id| unsourced.contains(&id.as_str()))
+    {
+        return fail(format!(
+            "--account {id}: registered but has no [account.source] yet, so it cannot be scanned; add one (docs/REGISTRY.md)"
+        ));
+    }
     if registry.accounts.is_empty() {
         return fail(format!(
             "no account of {} has a source to read: add [account.source] to the accounts to scan (docs/REGISTRY.md)",

@@ -202,6 +202,7 @@ pub fn parse_records(
             ),
         ))
     })?;
+    let text = &LineIndex::new(text);
     let mut errors = Vec::new();
     let mut accounts = Vec::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
@@ -214,7 +215,7 @@ pub fn parse_records(
         ));
     }
     for raw in file.account {
-        let line = line_of(text, raw.id.span().start);
+        let line = text.line(raw.id.span().start);
         let mut err = |l: usize, field: &str, message: String| {
             errors.push(
                 RegistryError::new(shown, Some(l), message).about(Some(format!("field `{field}`"))),
@@ -234,7 +235,7 @@ pub fn parse_records(
                 format!("`{id}` is already used by the account at line {prev}"),
             );
         }
-        let pid_line = line_of(text, raw.platform_account_id.span().start);
+        let pid_line = text.line(raw.platform_account_id.span().start);
         let pid = raw.platform_account_id.get_ref().trim().to_string();
         if pid.is_empty() {
             err(
@@ -261,7 +262,7 @@ pub fn parse_records(
             let gap = field.starts_with("account.leader") || field.starts_with("account.admin");
             if value.get_ref().trim().is_empty() && (strict || !gap) {
                 err(
-                    line_of(text, value.span().start),
+                    text.line(value.span().start),
                     field,
                     "is empty; the Measures (Art. 4) require it".into(),
                 );
@@ -340,7 +341,7 @@ struct RawAccount {
 /// Parses an optional `YYYY-MM-DD` field, reporting a bad one through `err`.
 fn date_field(
     value: &Option<Spanned<String>>,
-    text: &str,
+    text: &LineIndex,
     field: &str,
     err: &mut impl FnMut(usize, &str, String),
 ) -> Option<chrono::NaiveDate> {
@@ -349,7 +350,7 @@ fn date_field(
         Ok(d) => Some(d),
         Err(_) => {
             err(
-                line_of(text, s.span().start),
+                text.line(s.span().start),
                 field,
                 format!(
                     "`{}` is not a date; write it as YYYY-MM-DD, e.g. 2019-03-12",
@@ -455,10 +456,10 @@ fn source_spec(
     raw: &RawSource,
     platform: Platform,
     platform_account_id: &str,
-    text: &str,
+    text: &LineIndex,
     base: &Path,
 ) -> Result<SourceSpec, Vec<SourceProblem>> {
-    let kind_line = line_of(text, raw.kind.span().start);
+    let kind_line = text.line(raw.kind.span().start);
     let kind = raw.kind.get_ref().trim();
     let Some((_, required, optional)) = SOURCE_KINDS.iter().find(|(k, _, _)| *k == kind) else {
         let all: Vec<&str> = SOURCE_KINDS.iter().map(|(k, _, _)| *k).collect();
@@ -481,7 +482,7 @@ fn source_spec(
             "uid",
             raw.uid
                 .as_ref()
-                .map(|u| (line_of(text, u.span().start), u.get_ref().text())),
+                .map(|u| (text.line(u.span().start), u.get_ref().text())),
         ),
         ("base_url", spanned(text, &raw.base_url)),
         ("url", spanned(text, &raw.url)),
@@ -613,13 +614,9 @@ fn source_spec(
     }
 }
 
-fn spanned(text: &str, v: &Option<Spanned<String>>) -> Option<(usize, String)> {
-    v.as_ref().map(|s| {
-        (
-            line_of(text, s.span().start),
-            s.get_ref().trim().to_string(),
-        )
-    })
+fn spanned(text: &LineIndex, v: &Option<Spanned<String>>) -> Option<(usize, String)> {
+    v.as_ref()
+        .map(|s| (text.line(s.span().start), s.get_ref().trim().to_string()))
 }
 
 /// What a required source field should hold, for "is missing" errors.
@@ -716,6 +713,28 @@ fn checked_url(
     }
 }
 
+/// The line numbers of byte offsets in one text, each found by binary
+/// search over the newline offsets (one pass to build), so validating a
+/// registry of thousands of accounts stays linear.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        LineIndex(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    /// The 1-based line of byte `offset`, as [`line_of`] counts it.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
+}
+
 /// A value written into the registry by [`Editor`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldValue {
@@ -743,6 +762,8 @@ impl FieldValue {
 /// source tables in particular). Cost: one parse and one print of the file.
 pub struct Editor {
     doc: toml_edit::DocumentMut,
+    /// Index of each account id's table, built once.
+    ids: HashMap<String, usize>,
 }
 
 impl Editor {
@@ -756,7 +777,18 @@ impl Editor {
                 format!("{}; see docs/REGISTRY.md", e.message().trim_end()),
             ))
         })?;
-        Ok(Editor { doc })
+        let mut editor = Editor {
+            doc,
+            ids: HashMap::new(),
+        };
+        let ids = editor
+            .tables()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| Some((t.get("id")?.as_str()?.to_string(), i)))
+            .collect();
+        editor.ids = ids;
+        Ok(editor)
     }
 
     fn tables(&mut self) -> &mut toml_edit::ArrayOfTables {
@@ -773,11 +805,10 @@ impl Editor {
     /// with registry id `id`, keeping the comment after the old value.
     /// False when there is no such account.
     pub fn set(&mut self, id: &str, path: &[&str], value: &FieldValue) -> bool {
-        let Some(table) = self
-            .tables()
-            .iter_mut()
-            .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(id))
-        else {
+        let Some(&at) = self.ids.get(id) else {
+            return false;
+        };
+        let Some(table) = self.tables().get_mut(at) else {
             return false;
         };
         let mut target: &mut dyn toml_edit::TableLike = table;
@@ -827,7 +858,13 @@ impl Editor {
                 _ => {}
             }
         }
-        self.tables().push(table);
+        let id = table.get("id").and_then(|v| v.as_str()).map(str::to_string);
+        let tables = self.tables();
+        tables.push(table);
+        let at = tables.len() - 1;
+        if let Some(id) = id {
+            self.ids.insert(id, at);
+        }
     }
 
     /// The edited registry text.
@@ -841,4 +878,18 @@ impl Editor {
 /// one, never half of one.
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
     crate::report::write_atomic(path, |out| out.write_all(text.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_agrees_with_line_of() {
+        let text = "a\nbc\n\nd";
+        let idx = LineIndex::new(text);
+        for off in 0..=text.len() + 2 {
+            assert_eq!(idx.line(off), line_of(text, off), "offset {off}");
+        }
+    }
 }

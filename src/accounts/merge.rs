@@ -260,11 +260,13 @@ pub fn new_fields(id: &str, row: &SheetRow) -> Vec<(Vec<&'static str>, FieldValu
 pub fn plan(records: &[Record], rows: &[SheetRow], certified_column: &str) -> Plan {
     let mut plan = Plan::default();
     let mut taken: HashSet<String> = records.iter().map(|r| r.id.clone()).collect();
-    let mut touched = HashSet::new();
+    let mut by_key: std::collections::HashMap<String, &Record> = std::collections::HashMap::new();
+    for r in records {
+        by_key.entry(r.key()).or_insert(r);
+    }
     for row in rows {
-        match records.iter().find(|r| r.key() == row.key()) {
+        match by_key.get(&row.key()) {
             Some(record) => {
-                touched.insert(record.id.clone());
                 let changes = changes(record, row);
                 if changes.is_empty() {
                     plan.unchanged.push(record.id.clone());

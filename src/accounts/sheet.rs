@@ -536,12 +536,39 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut records = reader.records();
+    let mut records = reader.records().peekable();
+    // A form often has a title row (某市新媒体平台登记表) above its header:
+    // skip leading rows until one names at least three registration columns.
+    let mut skipped = 0;
+    while skipped < 5 {
+        let looks_like_header = match records.peek() {
+            Some(Ok(r)) => {
+                r.iter()
+                    .filter(|h| {
+                        matches!(target_of(&normalize_header(h), Some(Role::Leader)), Ok(t) if t != Target::Ignored)
+                    })
+                    .count()
+                    >= 3
+            }
+            _ => true,
+        };
+        if looks_like_header {
+            break;
+        }
+        records.next();
+        skipped += 1;
+    }
+    if skipped == 5 {
+        return Err(SheetError(
+            "line 1: no header row in the first 5 lines (名称, 平台, 账号ID, 主办单位, 负责人, 管理员姓名…); export the registration sheet with its header row".into(),
+        ));
+    }
+    let header_line = skipped + 1;
     let header = match records.next() {
         Some(Ok(h)) => h,
         Some(Err(e)) => {
             return Err(SheetError(format!(
-                "line 1: cannot read the header row: {e}"
+                "line {header_line}: cannot read the header row: {e}"
             )))
         }
         None => {
@@ -587,13 +614,13 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
     let mut file_problems = Vec::new();
     if !unknown.is_empty() {
         file_problems.push(format!(
-            "line 1: unknown column {} — rename it to a registration-form column (名称, 平台, 账号ID, 主办单位, 部门, 创建时间, 关注人数, 是否认证, 备案日期, 负责人, 职务, 办公电话, 手机号码, 管理员姓名, 职务, 办公电话, 手机号码, QQ, 微信号) or delete it; see docs/REGISTRY.md",
+            "line {header_line}: unknown column {} — rename it to a registration-form column (名称, 平台, 账号ID, 主办单位, 部门, 创建时间, 关注人数, 是否认证, 备案日期, 负责人, 职务, 办公电话, 手机号码, 管理员姓名, 职务, 办公电话, 手机号码, QQ, 微信号) or delete it; see docs/REGISTRY.md",
             unknown.join(", ")
         ));
     }
     if !dup.is_empty() {
         file_problems.push(format!(
-            "line 1: column {} — keep one of them",
+            "line {header_line}: column {} — keep one of them",
             dup.join(", ")
         ));
     }
@@ -604,7 +631,7 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
         .collect();
     if !missing.is_empty() {
         file_problems.push(format!(
-            "line 1: missing column {} — the registration form (Measures Art. 4) needs it; add the column",
+            "line {header_line}: missing column {} — the registration form (Measures Art. 4) needs it; add the column",
             missing.join(", ")
         ));
     }
@@ -785,6 +812,25 @@ fn read_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_row_above_the_header_is_skipped() {
+        let text = "某市新媒体平台登记表,,,,,\n名称,平台,账号ID,主办单位,负责人,管理员姓名\n某市教育发布,微信,gh_1,某市教育局,王建国,李晓雯\n";
+        let sheet = read(text.as_bytes()).unwrap();
+        assert_eq!(sheet.rows.len(), 1);
+        assert_eq!(sheet.rows[0].line, 3);
+        let bad = read("标题\n说明\n名称,平台,单位\n".as_bytes()).unwrap_err();
+        assert!(
+            bad.0
+                .starts_with("line 3: missing column 账号ID, 负责人, 管理员姓名"),
+            "{bad}"
+        );
+        let none = read("a\nb\nc\nd\ne\nf\n".as_bytes()).unwrap_err();
+        assert!(
+            none.0.contains("no header row in the first 5 lines"),
+            "{none}"
+        );
+    }
 
     #[test]
     fn encodings() {

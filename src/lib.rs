@@ -9,6 +9,7 @@
 //! reads their edited sheet back, [`suppress`] holds organisation-wide
 //! suppressions, `report::accountability` the per-unit period report. See `docs/ARCHITECTURE.md`.
 
+pub mod accounts;
 pub mod cli;
 pub mod engine;
 pub mod error;

@@ -6,6 +6,15 @@
 //! `docs/REGISTRY.md`). Loading validates it whole and reports every
 //! problem with file, line and field: unknown fields, missing required
 //! fields, bad dates, duplicate ids and duplicate platform account ids.
+//!
+//! Two readings of the same file: [`load`] is strict (what a scan needs:
+//! every account has a leader and an administrator, each platform account
+//! is registered once) and [`load_lenient`] keeps those gaps as data so
+//! that `xunjian accounts audit` can report them as findings. An account
+//! without `[account.source]` is registered but not scanned (it is in
+//! [`Registry::records`], not in [`Registry::accounts`]). [`Editor`]
+//! rewrites the file for `xunjian accounts import`, keeping its comments
+//! and layout.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,8 +36,10 @@ pub type RegistryErrors = crate::error::Problems;
 pub struct Registry {
     /// The file it was loaded from.
     pub path: PathBuf,
-    /// The accounts, in file order.
+    /// The accounts that have a source (the ones a scan reads), in file order.
     pub accounts: Vec<Account>,
+    /// Every registered account, with or without a source, in file order.
+    pub records: Vec<Record>,
 }
 
 impl Registry {
@@ -36,11 +47,111 @@ impl Registry {
     pub fn get(&self, id: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.id == id)
     }
+
+    /// The ids of the registered accounts without a source: not scanned
+    /// until one is added.
+    pub fn unsourced(&self) -> Vec<&str> {
+        self.records
+            .iter()
+            .filter(|r| r.source.is_none())
+            .map(|r| r.id.as_str())
+            .collect()
+    }
+}
+
+/// One account as registered (the registration form's fields), whether or
+/// not xunjian can read its posts. Serialized with the same field names as
+/// [`Account`], so a registry snapshot of it reads back as an
+/// [`AccountRef`](crate::model::AccountRef).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Record {
+    /// Short slug, unique in the registry.
+    pub id: String,
+    /// Account name.
+    pub name: String,
+    /// Platform.
+    pub platform: Platform,
+    /// The platform's id for the account.
+    pub platform_account_id: String,
+    /// Host unit (主办单位).
+    pub unit: String,
+    /// Department, empty when none.
+    pub department: String,
+    /// Creation date.
+    pub created: Option<chrono::NaiveDate>,
+    /// Follower count at filing.
+    pub followers: Option<u64>,
+    /// Certified on its platform (认证).
+    pub certified: bool,
+    /// Date of the latest filing registration form (备案日期) with the
+    /// Information Center, if recorded: a leader or administrator change
+    /// needs a filing on or after it (Art. 4).
+    pub filed: Option<chrono::NaiveDate>,
+    /// Responsible leader.
+    pub leader: Contact,
+    /// Administrator.
+    pub admin: Contact,
+    /// Where its posts come from; `None`: registered, not scanned.
+    #[serde(skip)]
+    pub source: Option<SourceSpec>,
+    /// Line of its `[[account]]` table in the registry file.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+impl Record {
+    /// The stable account key `platform:platform_account_id`.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.platform, self.platform_account_id)
+    }
+
+    /// The account fields every finding carries.
+    pub fn account_ref(&self) -> crate::model::AccountRef {
+        crate::model::AccountRef {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            platform: self.platform,
+            platform_account_id: self.platform_account_id.clone(),
+            unit: self.unit.clone(),
+            department: self.department.clone(),
+            leader: self.leader.clone(),
+            admin: self.admin.clone(),
+        }
+    }
+
+    /// The scannable account, when it has a source.
+    pub fn account(&self) -> Option<Account> {
+        Some(Account {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            platform: self.platform,
+            platform_account_id: self.platform_account_id.clone(),
+            unit: self.unit.clone(),
+            department: self.department.clone(),
+            created: self.created,
+            followers: self.followers,
+            certified: self.certified,
+            leader: self.leader.clone(),
+            admin: self.admin.clone(),
+            source: self.source.clone()?,
+        })
+    }
 }
 
 /// Reads and validates a registry file. Source paths are resolved against
 /// the registry file's folder.
 pub fn load(path: &Path) -> Result<Registry, RegistryErrors> {
+    load_with(path, true)
+}
+
+/// Reads a registry file like [`load`] but keeps the gaps the audit reports
+/// (empty leader or administrator names, a platform account registered
+/// twice) instead of refusing them; format errors are still errors.
+pub fn load_lenient(path: &Path) -> Result<Registry, RegistryErrors> {
+    load_with(path, false)
+}
+
+fn load_with(path: &Path, strict: bool) -> Result<Registry, RegistryErrors> {
     let shown = path.display().to_string();
     let one =
         |message: String| RegistryErrors::one(RegistryError::new(shown.clone(), None, message));
@@ -56,15 +167,30 @@ pub fn load(path: &Path) -> Result<Registry, RegistryErrors> {
         ))
     })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    parse(&text, &shown, &base).map(|accounts| Registry {
+    parse_records(&text, &shown, &base, strict).map(|records| Registry {
         path: path.to_path_buf(),
-        accounts,
+        accounts: records.iter().filter_map(Record::account).collect(),
+        records,
     })
 }
 
-/// Parses registry text; `shown` names the file in errors and `base` is the
-/// folder relative source paths are resolved against.
+/// Parses registry text strictly and returns the accounts that have a
+/// source; `shown` names the file in errors and `base` is the folder
+/// relative source paths are resolved against.
 pub fn parse(text: &str, shown: &str, base: &Path) -> Result<Vec<Account>, RegistryErrors> {
+    parse_records(text, shown, base, true)
+        .map(|records| records.iter().filter_map(Record::account).collect())
+}
+
+/// Parses registry text into every registered account. `strict` refuses
+/// empty leader/administrator names and platform accounts registered twice
+/// (what a scan needs); without it they are kept for the audit.
+pub fn parse_records(
+    text: &str,
+    shown: &str,
+    base: &Path,
+    strict: bool,
+) -> Result<Vec<Record>, RegistryErrors> {
     let file: RawRegistry = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start));
         RegistryErrors::one(RegistryError::new(
@@ -76,6 +202,7 @@ pub fn parse(text: &str, shown: &str, base: &Path) -> Result<Vec<Account>, Regis
             ),
         ))
     })?;
+    let text = &LineIndex::new(text);
     let mut errors = Vec::new();
     let mut accounts = Vec::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
@@ -88,7 +215,7 @@ pub fn parse(text: &str, shown: &str, base: &Path) -> Result<Vec<Account>, Regis
         ));
     }
     for raw in file.account {
-        let line = line_of(text, raw.id.span().start);
+        let line = text.line(raw.id.span().start);
         let mut err = |l: usize, field: &str, message: String| {
             errors.push(
                 RegistryError::new(shown, Some(l), message).about(Some(format!("field `{field}`"))),
@@ -108,7 +235,7 @@ pub fn parse(text: &str, shown: &str, base: &Path) -> Result<Vec<Account>, Regis
                 format!("`{id}` is already used by the account at line {prev}"),
             );
         }
-        let pid_line = line_of(text, raw.platform_account_id.span().start);
+        let pid_line = text.line(raw.platform_account_id.span().start);
         let pid = raw.platform_account_id.get_ref().trim().to_string();
         if pid.is_empty() {
             err(
@@ -116,7 +243,10 @@ pub fn parse(text: &str, shown: &str, base: &Path) -> Result<Vec<Account>, Regis
                 "account.platform_account_id",
                 "is empty; copy the account id from the platform".into(),
             );
-        } else if let Some(prev) = platform_ids.insert((raw.platform, pid.clone()), pid_line) {
+        } else if let Some(prev) = platform_ids
+            .insert((raw.platform, pid.clone()), pid_line)
+            .filter(|_| strict)
+        {
             err(
                 pid_line,
                 "account.platform_account_id",
@@ -129,41 +259,32 @@ pub fn parse(text: &str, shown: &str, base: &Path) -> Result<Vec<Account>, Regis
             ("account.leader.name", &raw.leader.name),
             ("account.admin.name", &raw.admin.name),
         ] {
-            if value.get_ref().trim().is_empty() {
+            let gap = field.starts_with("account.leader") || field.starts_with("account.admin");
+            if value.get_ref().trim().is_empty() && (strict || !gap) {
                 err(
-                    line_of(text, value.span().start),
+                    text.line(value.span().start),
                     field,
                     "is empty; the Measures (Art. 4) require it".into(),
                 );
             }
         }
-        let created = match &raw.created {
+        let created = date_field(&raw.created, text, "account.created", &mut err);
+        let filed = date_field(&raw.filed, text, "account.filed", &mut err);
+        let source = match raw
+            .source
+            .as_ref()
+            .map(|s| source_spec(s, raw.platform, &pid, text, base))
+        {
             None => None,
-            Some(s) => match chrono::NaiveDate::parse_from_str(s.get_ref().trim(), "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    err(
-                        line_of(text, s.span().start),
-                        "account.created",
-                        format!(
-                            "`{}` is not a date; write it as YYYY-MM-DD, e.g. 2019-03-12",
-                            s.get_ref()
-                        ),
-                    );
-                    None
-                }
-            },
-        };
-        let source = match source_spec(&raw.source, raw.platform, &pid, text, base) {
-            Ok(spec) => spec,
-            Err(problems) => {
+            Some(Ok(spec)) => Some(spec),
+            Some(Err(problems)) => {
                 for (l, field, message) in problems {
                     err(l, &format!("account.source.{field}"), message);
                 }
                 continue;
             }
         };
-        accounts.push(Account {
+        accounts.push(Record {
             id,
             name: raw.name.into_inner(),
             platform: raw.platform,
@@ -173,9 +294,11 @@ pub fn parse(text: &str, shown: &str, base: &Path) -> Result<Vec<Account>, Regis
             created,
             followers: raw.followers,
             certified: raw.certified,
+            filed,
             leader: raw.leader.into_contact(),
             admin: raw.admin.into_contact(),
             source,
+            line,
         });
     }
     if errors.is_empty() {
@@ -207,9 +330,36 @@ struct RawAccount {
     #[serde(default)]
     followers: Option<u64>,
     certified: bool,
+    #[serde(default)]
+    filed: Option<Spanned<String>>,
     leader: RawContact,
     admin: RawContact,
-    source: RawSource,
+    #[serde(default)]
+    source: Option<RawSource>,
+}
+
+/// Parses an optional `YYYY-MM-DD` field, reporting a bad one through `err`.
+fn date_field(
+    value: &Option<Spanned<String>>,
+    text: &LineIndex,
+    field: &str,
+    err: &mut impl FnMut(usize, &str, String),
+) -> Option<chrono::NaiveDate> {
+    let s = value.as_ref()?;
+    match chrono::NaiveDate::parse_from_str(s.get_ref().trim(), "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            err(
+                text.line(s.span().start),
+                field,
+                format!(
+                    "`{}` is not a date; write it as YYYY-MM-DD, e.g. 2019-03-12",
+                    s.get_ref()
+                ),
+            );
+            None
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -306,10 +456,10 @@ fn source_spec(
     raw: &RawSource,
     platform: Platform,
     platform_account_id: &str,
-    text: &str,
+    text: &LineIndex,
     base: &Path,
 ) -> Result<SourceSpec, Vec<SourceProblem>> {
-    let kind_line = line_of(text, raw.kind.span().start);
+    let kind_line = text.line(raw.kind.span().start);
     let kind = raw.kind.get_ref().trim();
     let Some((_, required, optional)) = SOURCE_KINDS.iter().find(|(k, _, _)| *k == kind) else {
         let all: Vec<&str> = SOURCE_KINDS.iter().map(|(k, _, _)| *k).collect();
@@ -332,7 +482,7 @@ fn source_spec(
             "uid",
             raw.uid
                 .as_ref()
-                .map(|u| (line_of(text, u.span().start), u.get_ref().text())),
+                .map(|u| (text.line(u.span().start), u.get_ref().text())),
         ),
         ("base_url", spanned(text, &raw.base_url)),
         ("url", spanned(text, &raw.url)),
@@ -464,13 +614,9 @@ fn source_spec(
     }
 }
 
-fn spanned(text: &str, v: &Option<Spanned<String>>) -> Option<(usize, String)> {
-    v.as_ref().map(|s| {
-        (
-            line_of(text, s.span().start),
-            s.get_ref().trim().to_string(),
-        )
-    })
+fn spanned(text: &LineIndex, v: &Option<Spanned<String>>) -> Option<(usize, String)> {
+    v.as_ref()
+        .map(|s| (text.line(s.span().start), s.get_ref().trim().to_string()))
 }
 
 /// What a required source field should hold, for "is missing" errors.
@@ -564,5 +710,186 @@ fn checked_url(
         }
         None if field == "base_url" => Some(value.trim_end_matches('/').to_string()),
         None => Some(value),
+    }
+}
+
+/// The line numbers of byte offsets in one text, each found by binary
+/// search over the newline offsets (one pass to build), so validating a
+/// registry of thousands of accounts stays linear.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        LineIndex(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    /// The 1-based line of byte `offset`, as [`line_of`] counts it.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
+}
+
+/// A value written into the registry by [`Editor`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// A string (names, phones, `YYYY-MM-DD` dates).
+    Str(String),
+    /// A count (followers).
+    Int(u64),
+    /// A flag (certified).
+    Bool(bool),
+}
+
+impl FieldValue {
+    fn to_toml(&self) -> toml_edit::Value {
+        match self {
+            FieldValue::Str(s) => s.as_str().into(),
+            FieldValue::Int(n) => (*n as i64).into(),
+            FieldValue::Bool(b) => (*b).into(),
+        }
+    }
+}
+
+/// Edits a registry file in place for `xunjian accounts import`: sets
+/// fields of existing accounts and appends new `[[account]]` tables,
+/// keeping every comment, blank line and field it does not touch (the
+/// source tables in particular). Cost: one parse and one print of the file.
+pub struct Editor {
+    doc: toml_edit::DocumentMut,
+    /// Index of each account id's table, built once.
+    ids: HashMap<String, usize>,
+}
+
+impl Editor {
+    /// Parses registry text (an empty string starts a new registry).
+    pub fn new(text: &str, shown: &str) -> Result<Editor, RegistryErrors> {
+        let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            RegistryErrors::one(RegistryError::new(
+                shown,
+                line,
+                format!("{}; see docs/REGISTRY.md", e.message().trim_end()),
+            ))
+        })?;
+        let mut editor = Editor {
+            doc,
+            ids: HashMap::new(),
+        };
+        let ids = editor
+            .tables()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| Some((t.get("id")?.as_str()?.to_string(), i)))
+            .collect();
+        editor.ids = ids;
+        Ok(editor)
+    }
+
+    fn tables(&mut self) -> &mut toml_edit::ArrayOfTables {
+        if !self.doc.contains_key("account") {
+            self.doc
+                .insert("account", toml_edit::ArrayOfTables::new().into());
+        }
+        self.doc["account"]
+            .as_array_of_tables_mut()
+            .expect("`account` is an array of tables in a registry that loaded")
+    }
+
+    /// Sets `path` (`["name"]` or `["leader", "mobile"]`) of the account
+    /// with registry id `id`, keeping the comment after the old value.
+    /// False when there is no such account.
+    pub fn set(&mut self, id: &str, path: &[&str], value: &FieldValue) -> bool {
+        let Some(&at) = self.ids.get(id) else {
+            return false;
+        };
+        let Some(table) = self.tables().get_mut(at) else {
+            return false;
+        };
+        let mut target: &mut dyn toml_edit::TableLike = table;
+        for part in &path[..path.len() - 1] {
+            if target.get(part).is_none() {
+                let mut sub = toml_edit::Table::new();
+                sub.set_implicit(false);
+                target.insert(part, toml_edit::Item::Table(sub));
+            }
+            match target.get_mut(part).and_then(|i| i.as_table_like_mut()) {
+                Some(t) => target = t,
+                None => return false,
+            }
+        }
+        let key = path[path.len() - 1];
+        let mut new = value.to_toml();
+        if let Some(old) = target.get(key).and_then(|i| i.as_value()) {
+            *new.decor_mut() = old.decor().clone();
+        }
+        target.insert(key, toml_edit::Item::Value(new));
+        true
+    }
+
+    /// Appends a new `[[account]]` table with `fields` in order (paths of
+    /// one or two parts, as in [`Editor::set`]), preceded by `comment`
+    /// lines.
+    pub fn add(&mut self, comment: &[String], fields: &[(Vec<&str>, FieldValue)]) {
+        let mut table = toml_edit::Table::new();
+        let mut prefix = String::from("\n");
+        for c in comment {
+            prefix.push_str(&format!("# {c}\n"));
+        }
+        table.decor_mut().set_prefix(prefix);
+        for (path, value) in fields {
+            match path.as_slice() {
+                [key] => {
+                    table.insert(key, toml_edit::value(value.to_toml()));
+                }
+                [sub, key] => {
+                    if !table.contains_key(sub) {
+                        table.insert(sub, toml_edit::Item::Table(toml_edit::Table::new()));
+                    }
+                    if let Some(t) = table[*sub].as_table_mut() {
+                        t.insert(key, toml_edit::value(value.to_toml()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let id = table.get("id").and_then(|v| v.as_str()).map(str::to_string);
+        let tables = self.tables();
+        tables.push(table);
+        let at = tables.len() - 1;
+        if let Some(id) = id {
+            self.ids.insert(id, at);
+        }
+    }
+
+    /// The edited registry text.
+    pub fn text(&self) -> String {
+        self.doc.to_string()
+    }
+}
+
+/// Writes registry text to `path` atomically (temporary file in the same
+/// folder, synced, renamed), so a crash leaves the old registry or the new
+/// one, never half of one.
+pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    crate::report::write_atomic(path, |out| out.write_all(text.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_agrees_with_line_of() {
+        let text = "a\nbc\n\nd";
+        let idx = LineIndex::new(text);
+        for off in 0..=text.len() + 2 {
+            assert_eq!(idx.line(off), line_of(text, off), "offset {off}");
+        }
     }
 }

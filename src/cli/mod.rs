@@ -9,6 +9,7 @@
 //! | 3 | incomplete: some account or post could not be read (outranks 1) |
 //! | 4 | a report could not be written |
 
+mod accounts;
 mod check;
 mod report;
 mod review;
@@ -78,6 +79,9 @@ enum Command {
     Review(review::ReviewCommand),
     /// The accountability report of a period (per unit and account), as CSV and HTML.
     Report(report::ReportArgs),
+    /// The account registry: import the registration sheet, list, history, audit (Art. 4, 5, 14).
+    #[command(subcommand)]
+    Accounts(accounts::AccountsCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -179,6 +183,7 @@ pub fn run() -> ExitCode {
         Command::Runs(c) => runs::run(c),
         Command::Review(c) => review::run(c),
         Command::Report(a) => report::report(a),
+        Command::Accounts(c) => accounts::run(c),
     };
     exit.into()
 }

@@ -349,6 +349,28 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         Ok(r) => r,
         Err(e) => return fail(format!("the registry has errors:\n{e}")),
     };
+    let unsourced = registry.unsourced();
+    if !unsourced.is_empty() && !a.quiet {
+        eprintln!(
+            "xunjian: not scanned, no [account.source] in the registry yet: {} (add one, see docs/REGISTRY.md)",
+            unsourced.join(", ")
+        );
+    }
+    if let Some(id) = a
+        .accounts
+        .iter()
+        .find(|id| unsourced.contains(&id.as_str()))
+    {
+        return fail(format!(
+            "--account {id}: registered but has no [account.source] yet, so it cannot be scanned; add one (docs/REGISTRY.md)"
+        ));
+    }
+    if registry.accounts.is_empty() {
+        return fail(format!(
+            "no account of {} has a source to read: add [account.source] to the accounts to scan (docs/REGISTRY.md)",
+            a.registry.display()
+        ));
+    }
     let selected = match select(&registry.accounts, &a) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -506,10 +528,14 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
             eprintln!("xunjian: suppression matched no finding in this run: {e}");
         }
     }
-    let mut history = state
+    // The trend is of scans: registry imports and audits are left out.
+    let mut history: Vec<crate::store::RunRow> = state
         .as_mut()
         .and_then(|s| s.store.runs(30).ok())
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.kind != RunKind::Import.as_str() && r.kind != RunKind::Audit.as_str())
+        .collect();
     // This run's totals are recorded after its reports: show them now.
     if let Some(me) = state
         .as_ref()

@@ -8,6 +8,7 @@
 //! content findings. This module holds what the checks share: the built-in
 //! pack's identity and the constructor of a finding.
 
+pub mod audit;
 pub mod questions;
 pub mod workdays;
 

@@ -13,6 +13,7 @@
 //! nothing of the account behind, so the next run reads its posts again:
 //! nothing is lost and nothing is recorded twice.
 
+pub mod accounts;
 pub mod lock;
 pub mod review;
 pub mod sqlite;
@@ -46,6 +47,12 @@ pub enum RunKind {
     Rescan,
     /// A draft check.
     Check,
+    /// A registry import (`xunjian accounts import`): records a registry
+    /// snapshot, scans nothing.
+    Import,
+    /// A registry audit (`xunjian accounts audit`): records its findings,
+    /// scans nothing.
+    Audit,
 }
 
 impl RunKind {
@@ -55,6 +62,8 @@ impl RunKind {
             RunKind::Nightly => "nightly",
             RunKind::Rescan => "rescan",
             RunKind::Check => "check",
+            RunKind::Import => "import",
+            RunKind::Audit => "audit",
         }
     }
 }

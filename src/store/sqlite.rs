@@ -127,9 +127,12 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE findings ADD COLUMN data TEXT;
     CREATE INDEX findings_by_status ON findings(status);
     "#,
-    // 4: reserved for the registry history of the `accounts` commands
-    // (issue 8, other branch); a no-op on this branch until they merge.
-    "-- reserved",
+    // 4: the registry history of the `accounts` commands (issue 8): each
+    // scan or import looks up an account's previous snapshot, which without
+    // this index scanned the whole table (2,000 accounts re-imported: 2.2 s).
+    r#"
+    CREATE INDEX registry_snapshots_by_account ON registry_snapshots(account_key, run_id);
+    "#,
     // 5: a post's comments (JSON array of `model::Comment`), kept beside its
     // text for --rescan-changed-rules, so a rescan from the store still sees
     // the comments and their questions.

@@ -3,10 +3,10 @@
 //! findings and the account's position in one transaction per account.
 //!
 //! Accounts are read one after another; each account's posts are read in
-//! batches of [`BATCH_POSTS`], and every batch is scanned on the rayon pool
-//! the caller installed and written into the account's open transaction, so
-//! memory stays bounded by one batch plus the run's findings, whatever the
-//! size of the sources. A process that dies before an account's commit
+//! batches of [`BATCH_POSTS`] on a reading thread while the batch before is
+//! scanned on the rayon pool the caller installed and written into the
+//! account's open transaction, so memory stays bounded by three batches plus
+//! the run's findings, whatever the size of the sources. A process that dies before an account's commit
 //! leaves nothing of it in the store: the next run reads it again.
 
 use std::collections::HashSet;
@@ -570,58 +570,46 @@ impl AccountRun<'_, '_> {
         }
     }
 
+    /// Reads the posts on a thread of their own while the batch before is
+    /// scanned and recorded on this one, so parsing JSON overlaps with
+    /// matching and SQLite writes. The reader sends whole batches of
+    /// [`BATCH_POSTS`] through a channel of one: at most three batches are
+    /// alive (being read, waiting, being scanned).
     fn read_all(
         &mut self,
-        reader: impl Iterator<Item = Result<Post, ReadProblem>>,
+        reader: impl Iterator<Item = Result<Post, ReadProblem>> + Send,
         tick: &mut dyn FnMut(u64, u64),
     ) -> Result<(), StoreError> {
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut batch: Vec<Post> = Vec::with_capacity(BATCH_POSTS);
-        for item in reader {
-            let post = match item {
-                Ok(p) => p,
-                Err(p) => {
-                    self.result.note(&p);
-                    continue;
-                }
-            };
-            self.result.posts_read += 1;
-            if !seen.insert(post.id.clone()) {
-                self.result.note(&ReadProblem {
-                    file: self.account.id.clone(),
-                    line: None,
-                    message: format!(
-                        "post id `{}` appears more than once; only the first was scanned",
-                        post.id
-                    ),
-                    fatal: false,
-                });
-                continue;
-            }
-            match post.published_at {
-                Some(t)
-                    if self.options.since.is_some_and(|s| t < s)
-                        || self.options.until.is_some_and(|u| t >= u) =>
-                {
-                    self.result.posts_out_of_range += 1;
-                    continue;
-                }
-                Some(t) => {
-                    if self.last_post_at.is_none_or(|l| t > l) {
-                        self.last_post_at = Some(t);
-                    }
-                }
-                None => self.result.posts_without_time += 1,
-            }
-            batch.push(post);
-            if batch.len() == BATCH_POSTS {
-                self.process(std::mem::take(&mut batch), false)?;
+        let filter = ReadFilter {
+            account_id: self.account.id.clone(),
+            since: self.options.since,
+            until: self.options.until,
+        };
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<ReadBatch>(1);
+            scope.spawn(move || filter.read(reader, &tx));
+            for batch in rx {
+                self.apply(&batch);
+                self.process(batch.posts, false)?;
                 tick(self.result.posts_scanned, self.findings.len() as u64);
             }
+            Ok(())
+        })
+    }
+
+    /// Adds what reading one batch counted to the account's result.
+    fn apply(&mut self, batch: &ReadBatch) {
+        for p in &batch.problems {
+            self.result.note(p);
         }
-        self.process(batch, false)?;
-        tick(self.result.posts_scanned, self.findings.len() as u64);
-        Ok(())
+        self.result.posts_read += batch.posts_read;
+        self.result.posts_out_of_range += batch.posts_out_of_range;
+        self.result.posts_without_time += batch.posts_without_time;
+        if let Some(t) = batch.last_post_at {
+            if self.last_post_at.is_none_or(|l| t > l) {
+                self.last_post_at = Some(t);
+            }
+        }
     }
 
     fn rescan_stored(&mut self, tick: &mut dyn FnMut(u64, u64)) -> Result<(), StoreError> {
@@ -733,6 +721,80 @@ impl AccountRun<'_, '_> {
             self.findings.extend(fs);
         }
         Ok(())
+    }
+}
+
+/// The posts of one batch as read, and what reading them counted.
+#[derive(Debug, Default)]
+struct ReadBatch {
+    posts: Vec<Post>,
+    problems: Vec<ReadProblem>,
+    posts_read: u64,
+    posts_out_of_range: u64,
+    posts_without_time: u64,
+    last_post_at: Option<DateTime<FixedOffset>>,
+}
+
+/// What the reading thread needs to sort posts into batches: duplicates and
+/// posts outside `--since`/`--until` are counted, not scanned.
+struct ReadFilter {
+    account_id: String,
+    since: Option<DateTime<FixedOffset>>,
+    until: Option<DateTime<FixedOffset>>,
+}
+
+impl ReadFilter {
+    /// Reads every post of `reader` into batches of [`BATCH_POSTS`] sent on
+    /// `tx` (the last one possibly short or empty, so its counts arrive).
+    /// Stops early when the receiver is gone (the scan failed).
+    fn read(
+        &self,
+        reader: impl Iterator<Item = Result<Post, ReadProblem>>,
+        tx: &std::sync::mpsc::SyncSender<ReadBatch>,
+    ) {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut batch = ReadBatch::default();
+        for item in reader {
+            let post = match item {
+                Ok(p) => p,
+                Err(p) => {
+                    batch.problems.push(p);
+                    continue;
+                }
+            };
+            batch.posts_read += 1;
+            if !seen.insert(post.id.clone()) {
+                batch.problems.push(ReadProblem {
+                    file: self.account_id.clone(),
+                    line: None,
+                    message: format!(
+                        "post id `{}` appears more than once; only the first was scanned",
+                        post.id
+                    ),
+                    fatal: false,
+                });
+                continue;
+            }
+            match post.published_at {
+                Some(t)
+                    if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t >= u) =>
+                {
+                    batch.posts_out_of_range += 1;
+                    continue;
+                }
+                Some(t) => {
+                    if batch.last_post_at.is_none_or(|l| t > l) {
+                        batch.last_post_at = Some(t);
+                    }
+                }
+                None => batch.posts_without_time += 1,
+            }
+            batch.posts.push(post);
+            if batch.posts.len() == BATCH_POSTS && tx.send(std::mem::take(&mut batch)).is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(batch);
     }
 }
 

@@ -53,7 +53,7 @@ impl From<Exit> for ExitCode {
     name = "xunjian",
     version,
     about = "巡检 — content-compliance scanning for official new-media accounts",
-    long_about = "巡检 (xunjian) scans the posts of an organisation's registered WeChat, Weibo, Toutiao and app accounts against rule packs for classified (涉密), personal, false (不实) and unhealthy (不健康) content, and writes findings officers can review in Excel.\n\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/registry/rule error, 3 incomplete scan, 4 report not written."
+    long_about = "巡检 (xunjian) scans the posts of an organisation's registered WeChat, Weibo, Toutiao and app accounts against rule packs for classified (涉密), personal, false (不实) and unhealthy (不健康) content, checks the operating duties (registration gaps, users' questions left unanswered), and writes findings officers can review in Excel.\n\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/registry/rule error, 3 incomplete scan, 4 report not written."
 )]
 struct Cli {
     #[command(subcommand)]

@@ -262,3 +262,78 @@ fn odd_case_is_an_evasion() {
     let h = hits(&e, "你个SB");
     assert!(!h[0].2, "{h:?}");
 }
+
+/// The evasion labels of the hits of rule `rule` in `text`, longest match first.
+fn labels(e: &Engine, text: &str, rule: &str) -> Vec<Vec<String>> {
+    let mut h: Vec<_> = e
+        .hits(&Post::from_text("p", "", text), &mut Scratch::new())
+        .into_iter()
+        .filter(|h| e.rules.rules[h.rule].id == rule)
+        .collect();
+    h.sort_by_key(|h| std::cmp::Reverse(h.end - h.start));
+    h.into_iter()
+        .map(|h| {
+            assert_eq!(h.evasion, !h.evasions.is_empty(), "flag and list agree");
+            h.evasions.labels()
+        })
+        .collect()
+}
+
+#[test]
+fn every_hit_records_its_transformations() {
+    let e = engine();
+    let first = |text: &str, rule: &str| {
+        labels(&e, text, rule)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no {rule} hit in {text}"))
+    };
+    assert_eq!(first("他在搞賭博", "t.gambling"), ["traditional"]);
+    assert_eq!(first("他在搞赌 博", "t.gambling"), ["skipped:1"]);
+    assert_eq!(first("他在搞赌**博", "t.gambling"), ["skipped:2"]);
+    assert_eq!(first("他在搞赌\u{200b}博", "t.gambling"), ["invisible"]);
+    assert_eq!(first("你个ＳＢ吧", "t.sb"), ["full_width"]);
+    assert_eq!(first("你个sB", "t.sb"), ["case"]);
+    assert_eq!(first("你个ѕb", "t.sb"), ["look_alike"]);
+    assert_eq!(
+        first("他在搞賭 \u{200b}博", "t.gambling"),
+        ["traditional", "skipped:1", "invisible"]
+    );
+    assert!(first("他在搞赌博", "t.gambling").is_empty());
+    assert!(
+        first("你个SB", "t.sb").is_empty(),
+        "capitals are no evasion"
+    );
+    assert_eq!(first("机密★１年", "t.marking"), ["full_width"]);
+    assert!(
+        first("机密★ 1年", "t.marking").is_empty(),
+        "regex: a space is no Han gap"
+    );
+}
+
+#[test]
+fn findings_carry_the_first_evasive_occurrence() {
+    let e = engine();
+    let account = xunjian::model::AccountRef {
+        id: "a".into(),
+        name: "a".into(),
+        platform: xunjian::model::Platform::Weibo,
+        platform_account_id: "1".into(),
+        unit: "u".into(),
+        department: String::new(),
+        leader: Default::default(),
+        admin: Default::default(),
+    };
+    let post = Post::from_text("p1", "", "赌博，又见賭 博，再见賭博");
+    let f = e.scan_post(&account, &post, &mut Scratch::new());
+    let g = f
+        .iter()
+        .find(|f| f.normalized == "赌博")
+        .expect("a 赌博 finding");
+    assert_eq!(g.occurrences, 3);
+    assert!(g.evasion);
+    assert_eq!(g.evasions, ["traditional", "skipped:1"]);
+    let plain = Post::from_text("p2", "", "赌博");
+    let f = e.scan_post(&account, &plain, &mut Scratch::new());
+    assert!(f.iter().all(|f| !f.evasion && f.evasions.is_empty()));
+}

@@ -18,7 +18,10 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
-use super::normalize::{classify, compact_form, folded_form, is_disguised, CharClass, Normalized};
+use super::normalize::{
+    classify, compact_form, folded_form, span_transforms, CharClass, Normalized,
+};
+use super::transforms::Transforms;
 use super::validate::Validator;
 use crate::model::{Field, Hit};
 use crate::rules::RuleSet;
@@ -232,23 +235,22 @@ impl Matcher {
             }
             let (start, end) = (cand.start as usize, cand.end as usize);
             let original = &text[start..end];
-            let (normalized, evasion) = match cand.pattern {
+            let (normalized, mut evasions) = match cand.pattern {
                 Some(p) => (
                     self.patterns[p as usize].text.clone(),
-                    original.chars().any(is_disguised) || odd_case(original),
+                    span_transforms(original, true),
                 ),
-                None => (
-                    compact_form(original),
-                    regex_evasion(original) || odd_case(original),
-                ),
+                None => (compact_form(original), regex_transforms(original)),
             };
+            evasions.insert(cand.via);
             out.push(Hit {
                 rule,
                 field,
                 start,
                 end,
                 normalized,
-                evasion,
+                evasion: !evasions.is_empty(),
+                evasions,
             });
         }
         out[first..].sort_by_key(|h| (h.start, h.end, h.rule));
@@ -271,6 +273,7 @@ impl Matcher {
                 start: os as u32,
                 end: oe as u32,
                 pattern: Some(m.pattern().as_u32()),
+                via: 0,
             };
             for &u in &p.uses {
                 match u {
@@ -304,6 +307,7 @@ impl Matcher {
                     start: os as u32,
                     end: oe as u32,
                     pattern: None,
+                    via: 0,
                 });
             };
             if rule.regex_group {
@@ -362,49 +366,35 @@ impl Matcher {
     }
 }
 
-/// Whether a regex match shows evasion: a folded or invisible character, or
-/// a space between two Han characters (`机 密`), which Chinese text does not
-/// use. The ideographic space (`秘　密`) is official-document typesetting,
-/// punctuation and symbols (`绝密★`, `通知】受`) are the text's own, and
-/// spaces between digits (`138 1234 5678`) are ordinary formatting.
-fn regex_evasion(original: &str) -> bool {
+/// The evasions a regex match shows: folded or invisible characters (see
+/// [`span_transforms`]), and spaces between two Han characters (`机 密`),
+/// which Chinese text does not use, counted as skipped. The ideographic
+/// space (`秘　密`) is official-document typesetting, punctuation and
+/// symbols (`绝密★`, `通知】受`) are the text's own, and spaces between
+/// digits (`138 1234 5678`) are ordinary formatting.
+fn regex_transforms(original: &str) -> Transforms {
+    let mut out = span_transforms(original, false);
     let mut prev_han = false;
-    let mut gap = false;
+    let mut gap = 0usize;
     for c in original.chars() {
         match classify(c) {
-            CharClass::Noise if c.is_whitespace() && c != '\u{3000}' => gap = true,
-            CharClass::Noise => {
+            CharClass::Noise if c.is_whitespace() && c != '\u{3000}' => gap += 1,
+            CharClass::Noise | CharClass::Break => {
                 prev_han = false;
-                gap = false;
+                gap = 0;
             }
-            CharClass::Break => {
-                prev_han = false;
-                gap = false;
-            }
-            CharClass::Drop => return true,
+            CharClass::Drop => {}
             CharClass::Text => {
-                if is_disguised(c) {
-                    return true;
-                }
                 let han = is_han(c);
-                if han && prev_han && gap {
-                    return true;
+                if han && prev_han && gap > 0 {
+                    out.add_skipped(gap);
                 }
                 prev_han = han;
-                gap = false;
+                gap = 0;
             }
         }
     }
-    false
-}
-
-/// A lowercase ASCII letter directly followed by an uppercase one (`vX`,
-/// `wEiXin`): no ordinary spelling does that.
-fn odd_case(original: &str) -> bool {
-    original
-        .as_bytes()
-        .windows(2)
-        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+    out
 }
 
 fn is_han(c: char) -> bool {
@@ -450,6 +440,9 @@ struct Span {
     end: u32,
     /// The automaton pattern, for word hits; `None` for regex hits.
     pattern: Option<u32>,
+    /// Transformations the match needed beyond folding (pinyin, repeat,
+    /// numerals): `Transforms` flags.
+    via: u16,
 }
 
 /// Per-thread working memory for [`Matcher::scan`]; reuse it across texts.

@@ -11,6 +11,7 @@
 pub mod findings;
 pub mod matcher;
 pub mod normalize;
+pub mod transforms;
 pub mod validate;
 
 pub use matcher::{CompileError, Matcher, Scratch};

@@ -337,3 +337,24 @@ fn findings_carry_the_first_evasive_occurrence() {
     let f = e.scan_post(&account, &plain, &mut Scratch::new());
     assert!(f.iter().all(|f| !f.evasion && f.evasions.is_empty()));
 }
+
+#[test]
+fn look_alikes_match_and_are_labelled() {
+    let e = engine();
+    for text in ["你个ⓢⓑ", "你个𝐬𝐛", "你个⒮⒝", "你个ѕЬ", "你个ꜱb"] {
+        let l = labels(&e, text, "t.sb");
+        assert_eq!(l.len(), 1, "{text}: {l:?}");
+        assert!(l[0].contains(&"look_alike".to_string()), "{text}: {l:?}");
+    }
+    // A CJK look-alike from data/cjk_lookalikes.txt.
+    let e2 = Engine::new(
+        rules::load_files(&[(
+            "d.toml",
+            "[pack]\nid = \"d\"\nversion = \"1\"\nname = \"d\"\ncategory = \"unhealthy\"\n\n[[rule]]\nid = \"d.drugs\"\nname = \"毒品\"\nmessage = \"m\"\nseverity = \"high\"\narticle = 10\nkeywords = [\"冰毒\"]\n",
+        )])
+        .expect("loads"),
+    )
+    .expect("compiles");
+    assert_eq!(labels(&e2, "出冰毐", "d.drugs"), [["look_alike"]]);
+    assert!(labels(&e2, "冰雪毒蛇", "d.drugs").is_empty());
+}

@@ -8,6 +8,7 @@
 //!
 //! [`Engine`] bundles a loaded rule set with its compiled matcher.
 
+pub mod confusables;
 pub mod findings;
 pub mod matcher;
 pub mod normalize;

@@ -25,6 +25,7 @@ use std::sync::OnceLock;
 use unicode_general_category::{get_general_category, GeneralCategory as Gc};
 use unicode_normalization::UnicodeNormalization;
 
+use super::confusables::{cjk_lookalike, latin_confusable};
 use super::transforms::Transforms;
 
 /// What normalization does with one original character.
@@ -224,7 +225,9 @@ fn lookalike(c: char) -> char {
         'і' | 'ι' | 'ӏ' => 'i',
         'ј' => 'j',
         'к' | 'κ' => 'k',
-        'м' | 'М' => 'm',
+        'м' | 'М' | 'Μ' => 'm',
+        'Ν' => 'n',
+        'Υ' => 'y',
         'о' | 'ο' | 'σ' => 'o',
         'р' | 'ρ' => 'p',
         'ԛ' => 'q',
@@ -284,7 +287,13 @@ fn fold_char_slow(c: char) -> (SlowFold, u8) {
         };
     }
     for k in c.nfkc() {
-        let k2 = lookalike(k);
+        // A capital that looks like a Latin letter folds to it before
+        // lowercasing (`Ь` → b), except to `l`: UTS #39 puts capital I and
+        // small l together, and a capital I look-alike means i.
+        let k2 = match latin_confusable(k) {
+            Some(x) if k.is_uppercase() && x != 'l' => x,
+            _ => lookalike(k),
+        };
         if k2 != k {
             reasons |= LOOK_ALIKE;
         }
@@ -296,7 +305,10 @@ fn fold_char_slow(c: char) -> (SlowFold, u8) {
             if s != l {
                 reasons |= TRADITIONAL;
             }
-            let m = lookalike(s);
+            let mut m = lookalike(s);
+            if let Some(x) = latin_confusable(m).or_else(|| cjk_lookalike(m)) {
+                m = x;
+            }
             if m != s {
                 reasons |= LOOK_ALIKE;
             }
@@ -316,7 +328,7 @@ fn classify_folded(c: char, out: String) -> SlowFold {
         (None, _) => SlowFold::Drop,
         (Some(one), None) if is_break(one) => SlowFold::Break,
         (Some(one), None) => {
-            let class = if is_noise(one) || is_noise(c) {
+            let class = if is_noise(one) || (is_noise(c) && !one.is_alphanumeric()) {
                 CharClass::Noise
             } else {
                 CharClass::Text
@@ -585,6 +597,51 @@ mod tests {
     fn lookalikes_fold_to_latin() {
         assert_eq!(compact_form("QQ号"), "qq号");
         assert_eq!(compact_form("Ѕех"), "sex");
+        assert_eq!(compact_form("ΝΥΜ"), "nym", "Greek capitals look Latin");
+        // UTS #39 confusables beyond the hand table
+        assert_eq!(compact_form("ɑpp"), "app");
+        assert_eq!(compact_form("ᴠɪp"), "vip");
+        // circled, parenthesised, superscript, styled (non-BMP) letters and digits
+        assert_eq!(compact_form("ⓥⓧ"), "vx");
+        assert_eq!(compact_form("⒱⒳"), "vx");
+        assert_eq!(compact_form("ᵛˣ"), "vx");
+        assert_eq!(compact_form("𝐀𝒜𝔸𝕧𝖝"), "aaavx");
+        assert_eq!(compact_form("①⑶⒏¹₂"), "13812");
+        // CJK look-alikes from data/cjk_lookalikes.txt
+        assert_eq!(compact_form("冰毐"), "冰毒");
+        assert_eq!(compact_form("麻薬"), "麻药");
+    }
+
+    #[test]
+    fn fold_reasons_name_the_fold() {
+        let r = |c: char| fold_reasons(c).labels();
+        assert_eq!(r('Ｑ'), ["full_width", "case"]);
+        assert_eq!(r('賭'), ["traditional"]);
+        assert_eq!(r('ѕ'), ["look_alike"]);
+        assert_eq!(r('毐'), ["look_alike"]);
+        assert_eq!(r('①'), ["look_alike"]);
+        assert_eq!(r('𝐀'), ["look_alike", "case"]);
+        assert_eq!(r('\u{200b}'), ["invisible"]);
+        assert!(r('赌').is_empty());
+        assert!(r('a').is_empty());
+    }
+
+    #[test]
+    fn everyday_cjk_never_folds_to_latin() {
+        // No Han character of the BMP may become an ASCII letter or digit,
+        // except the curated look-alikes of data/cjk_lookalikes.txt (卩 → p).
+        let curated = super::super::confusables::cjk_table();
+        for cp in 0x4E00u32..=0x9FFF {
+            let c = char::from_u32(cp).unwrap();
+            if curated.iter().any(|&(from, _)| from == c) {
+                continue;
+            }
+            let f = compact_form(&c.to_string());
+            assert!(
+                !f.chars().any(|x| x.is_ascii_alphanumeric()),
+                "{c} folds to {f}"
+            );
+        }
     }
 
     #[test]

@@ -21,6 +21,8 @@ severity = "high"
 article = 10
 keywords = ["赌博", "网络赌博", "赌"]
 allow = ["赌气"]
+# Nested words are what this rule tests: no dictionary word boundaries.
+word_boundary = false
 
 [[rule]]
 id = "t.yellow"
@@ -357,4 +359,188 @@ fn look_alikes_match_and_are_labelled() {
     .expect("compiles");
     assert_eq!(labels(&e2, "出冰毐", "d.drugs"), [["look_alike"]]);
     assert!(labels(&e2, "冰雪毒蛇", "d.drugs").is_empty());
+}
+
+const OPTIONS_PACK: &str = r#"
+[pack]
+id = "o"
+version = "1"
+name = "options"
+category = "unhealthy"
+
+[[rule]]
+id = "o.gamble"
+name = "赌"
+message = "m"
+severity = "high"
+article = 10
+keywords = ["赌", "黄色"]
+
+[[rule]]
+id = "o.gamble_off"
+name = "赌 without word boundaries"
+message = "m"
+severity = "high"
+article = 10
+keywords = ["赌"]
+word_boundary = false
+
+[[rule]]
+id = "o.gambling"
+name = "赌博"
+message = "m"
+severity = "high"
+article = 10
+keywords = ["赌博", "冰毒", "k粉"]
+pinyin = true
+repeat = true
+
+[[rule]]
+id = "o.plain"
+name = "赌博, no options"
+message = "m"
+severity = "high"
+article = 10
+keywords = ["赌博"]
+
+[[rule]]
+id = "o.mobile"
+name = "mobile"
+message = "m"
+severity = "high"
+article = 13
+category = "personal_info"
+regex = '(?:^|[^0-9])(?P<m>1[3-9][0-9]{9})(?:[^0-9]|$)'
+numerals = true
+
+[[rule]]
+id = "o.mobile_plain"
+name = "mobile without numerals"
+message = "m"
+severity = "high"
+article = 13
+category = "personal_info"
+regex = '(?:^|[^0-9])(?P<m>1[3-9][0-9]{9})(?:[^0-9]|$)'
+"#;
+
+fn options_engine() -> Engine {
+    static FILES: &[(&str, &str)] = &[("o.toml", OPTIONS_PACK)];
+    Engine::new(rules::load_files(FILES).expect("options pack loads")).expect("compiles")
+}
+
+/// (original matched text, evasion labels) of rule `rule`'s hits in `text`.
+fn matched(e: &Engine, text: &str, rule: &str) -> Vec<(String, Vec<String>)> {
+    e.hits(&Post::from_text("p", "", text), &mut Scratch::new())
+        .into_iter()
+        .filter(|h| e.rules.rules[h.rule].id == rule)
+        .map(|h| (text[h.start..h.end].to_string(), h.evasions.labels()))
+        .collect()
+}
+
+#[test]
+fn word_boundaries_cancel_hits_inside_everyday_words() {
+    let e = options_engine();
+    assert!(
+        matched(&e, "他只是在赌气", "o.gamble").is_empty(),
+        "赌 in 赌气"
+    );
+    assert!(matched(&e, "气象台发布暴雨黄色预警", "o.gamble").is_empty());
+    assert!(matched(&e, "稻田一片金黄色", "o.gamble").is_empty());
+    assert_eq!(matched(&e, "他又去赌了", "o.gamble").len(), 1);
+    assert_eq!(matched(&e, "点开黄色网站", "o.gamble").len(), 1);
+    assert_eq!(
+        matched(&e, "他只是在赌气", "o.gamble_off").len(),
+        1,
+        "word_boundary = false keeps the hit"
+    );
+    // Evasion noise does not hide the everyday word.
+    assert!(matched(&e, "他只是在赌 气", "o.gamble").is_empty());
+}
+
+#[test]
+fn pinyin_spellings_match_with_positions() {
+    let e = options_engine();
+    for (text, want) in [
+        ("来玩dubo吧", "dubo"),
+        ("来玩du bo吧", "du bo"),
+        ("来玩DuBo吧", "DuBo"),
+        ("来玩du博吧", "du博"),
+        ("来玩赌bo吧", "赌bo"),
+        ("play du bo now", "du bo"),
+        ("出bing du", "bing du"),
+    ] {
+        let m = matched(&e, text, "o.gambling");
+        assert_eq!(m.len(), 1, "{text}: {m:?}");
+        assert_eq!(m[0].0, want, "{text}");
+        assert!(
+            m[0].1.contains(&"pinyin".to_string()),
+            "{text}: {:?}",
+            m[0].1
+        );
+    }
+    assert!(matched(&e, "W. E. B. Du Bois", "o.gambling").is_empty());
+    assert!(matched(&e, "dubois", "o.gambling").is_empty());
+    assert!(
+        matched(&e, "来玩dubo吧", "o.plain").is_empty(),
+        "opt-in only"
+    );
+    // A pinyin hit groups with the Han keyword: same normalized form.
+    let h = e.hits(&Post::from_text("p", "", "来玩dubo吧"), &mut Scratch::new());
+    assert_eq!(h[0].normalized, "赌博");
+}
+
+#[test]
+fn repeated_characters_match_when_opted_in() {
+    let e = options_engine();
+    assert_eq!(
+        matched(&e, "来赌赌赌博", "o.gambling"),
+        [("赌赌赌博".to_string(), vec!["repeat".to_string()])]
+    );
+    assert_eq!(
+        matched(&e, "来赌博博博", "o.gambling"),
+        [("赌博博博".to_string(), vec!["repeat".to_string()])]
+    );
+    assert_eq!(
+        matched(&e, "来赌赌 赌博", "o.gambling")[0].1,
+        ["skipped:1", "repeat"]
+    );
+    assert_eq!(
+        matched(&e, "来赌赌赌博", "o.plain"),
+        [("赌博".to_string(), vec![])],
+        "without repeat = true only the plain word"
+    );
+    assert_eq!(
+        matched(&e, "来赌博", "o.gambling")[0].1,
+        Vec::<String>::new()
+    );
+    assert!(matched(&e, "哈哈哈哈", "o.gambling").is_empty());
+}
+
+#[test]
+fn chinese_numerals_read_as_digits_when_opted_in() {
+    let e = options_engine();
+    let text = "电话一三八一二三四五六七八";
+    let m = matched(&e, text, "o.mobile");
+    assert_eq!(
+        m,
+        [(
+            "一三八一二三四五六七八".to_string(),
+            vec!["numeral".to_string()]
+        )]
+    );
+    assert!(
+        matched(&e, text, "o.mobile_plain").is_empty(),
+        "opt-in only"
+    );
+    let m = matched(&e, "电话壹叁捌1234五六七八", "o.mobile");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].0, "壹叁捌1234五六七八");
+    let m = matched(&e, "电话①③⑧①②③④⑤⑥⑦⑧", "o.mobile");
+    assert_eq!(m.len(), 1, "circled digits via NFKC: {m:?}");
+    assert_eq!(m[0].1, ["look_alike"]);
+    // A plain number is found once, not twice.
+    assert_eq!(matched(&e, "电话13812345678", "o.mobile").len(), 1);
+    assert!(matched(&e, "一二三四五六七八九十", "o.mobile").is_empty());
+    let h = e.hits(&Post::from_text("p", "", text), &mut Scratch::new());
+    assert_eq!(h[0].normalized, "13812345678");
 }

@@ -21,6 +21,8 @@ use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use super::normalize::{
     classify, compact_form, folded_form, span_transforms, CharClass, Normalized,
 };
+use super::pinyin;
+use super::segment::{self, inside_container, Container};
 use super::transforms::Transforms;
 use super::validate::Validator;
 use crate::model::{Field, Hit};
@@ -30,6 +32,13 @@ use crate::rules::RuleSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Use {
     Keyword(u32),
+    /// A generated spelling (pinyin) of the keyword pattern `canon` of rule
+    /// `rule`; `via` holds its `Transforms` flag.
+    Variant {
+        rule: u32,
+        canon: u32,
+        via: u16,
+    },
     Prefilter(u32),
     Allow(u32),
     Require(u32),
@@ -45,6 +54,12 @@ struct Pattern {
     first: Edge,
     last: Edge,
     uses: Vec<Use>,
+    /// A generated spelling: ASCII boundaries are checked against the
+    /// original text's neighbours, so `du bo` stands apart in `play du bo`.
+    variant: bool,
+    /// Dictionary words that contain this keyword and cancel its hits for
+    /// rules with word boundaries (see [`segment`]).
+    containers: Vec<Container>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +90,18 @@ struct CompiledRule {
     window: Option<usize>,
     has_require: bool,
     has_forbid: bool,
+    word_boundary: bool,
+    numerals: bool,
+}
+
+/// Keywords of the rules with `repeat = true`, matched on the text with
+/// runs of a repeated character collapsed.
+#[derive(Debug)]
+struct RepeatSet {
+    automaton: AhoCorasick,
+    /// Per pattern: (rule, canonical keyword pattern in the main automaton).
+    uses: Vec<Vec<(u32, u32)>>,
+    edges: Vec<(Edge, Edge)>,
 }
 
 /// Every rule of a [`RuleSet`], compiled for scanning.
@@ -90,6 +117,9 @@ pub struct Matcher {
     /// Rules whose regex has no prefilter words, and the set that screens them.
     unfiltered: Vec<usize>,
     unfiltered_set: Option<RegexSet>,
+    repeat: Option<RepeatSet>,
+    /// Rules with `numerals = true`.
+    numeral_rules: Vec<usize>,
 }
 
 /// An error compiling a rule set that loaded cleanly (e.g. an automaton too
@@ -110,10 +140,10 @@ impl Matcher {
     pub fn new(set: &RuleSet) -> Result<Matcher, CompileError> {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<Pattern> = Vec::new();
-        let mut add = |word: &str, usage: Use| {
+        let mut add = |word: &str, usage: Use| -> Option<usize> {
             let text = compact_form(word);
             if text.is_empty() {
-                return;
+                return None;
             }
             let i = *index.entry(text.clone()).or_insert_with(|| {
                 patterns.push(Pattern {
@@ -121,19 +151,51 @@ impl Matcher {
                     last: edge(text.chars().next_back()),
                     text,
                     uses: Vec::new(),
+                    variant: false,
+                    containers: Vec::new(),
                 });
                 patterns.len() - 1
             });
             if !patterns[i].uses.contains(&usage) {
                 patterns[i].uses.push(usage);
             }
+            if matches!(usage, Use::Variant { .. }) {
+                patterns[i].variant = true;
+            }
+            Some(i)
         };
         let mut rules = Vec::with_capacity(set.rules.len());
         let mut unfiltered = Vec::new();
+        // (collapsed keyword, rule, canonical pattern) for `repeat` rules.
+        let mut repeat_words: Vec<(String, u32, u32)> = Vec::new();
         for (ri, rule) in set.rules.iter().enumerate() {
             let r = ri as u32;
             for w in &rule.keywords {
-                add(w, Use::Keyword(r));
+                let Some(canon) = add(w, Use::Keyword(r)) else {
+                    continue;
+                };
+                let text = compact_form(w);
+                if rule.options.pinyin {
+                    for v in pinyin::variants(&text) {
+                        add(
+                            &v,
+                            Use::Variant {
+                                rule: r,
+                                canon: canon as u32,
+                                via: Transforms::PINYIN,
+                            },
+                        );
+                    }
+                }
+                if rule.options.repeat {
+                    let mut collapsed = String::new();
+                    collapse_runs(&text, |c, _, _| collapsed.push(c));
+                    // Keywords with a doubled character of their own
+                    // (哈哈) or of one character would match everyday text.
+                    if collapsed == text && collapsed.chars().nth(1).is_some() {
+                        repeat_words.push((collapsed, r, canon as u32));
+                    }
+                }
             }
             let mut literal_prefilter = Vec::new();
             for w in &rule.prefilter {
@@ -174,8 +236,13 @@ impl Matcher {
                 window: rule.context.as_ref().and_then(|c| c.window),
                 has_require: rule.context.as_ref().is_some_and(|c| !c.require.is_empty()),
                 has_forbid: rule.context.as_ref().is_some_and(|c| !c.forbid.is_empty()),
+                word_boundary: rule.options.word_boundary,
+                numerals: rule.options.numerals && rule.regex.is_some(),
             });
         }
+        attach_containers(&mut patterns, &rules);
+        let repeat = build_repeat(repeat_words)?;
+        let numeral_rules = (0..rules.len()).filter(|&i| rules[i].numerals).collect();
         let automaton = if patterns.is_empty() {
             None
         } else {
@@ -209,6 +276,8 @@ impl Matcher {
             rules,
             unfiltered,
             unfiltered_set,
+            repeat,
+            numeral_rules,
         })
     }
 
@@ -226,7 +295,13 @@ impl Matcher {
         scratch.reset(self.rules.len());
         scratch.norm.normalize(text);
         self.find_words(text, scratch);
+        if self.repeat.is_some() {
+            self.find_repeats(text, scratch);
+        }
         self.run_regexes(text, scratch);
+        if !self.numeral_rules.is_empty() {
+            self.run_numeral_regexes(text, scratch);
+        }
         let first = out.len();
         for cand in &scratch.candidates {
             let rule = cand.rule as usize;
@@ -239,6 +314,10 @@ impl Matcher {
                 Some(p) => (
                     self.patterns[p as usize].text.clone(),
                     span_transforms(original, true),
+                ),
+                None if cand.via & Transforms::NUMERAL != 0 => (
+                    numerals_to_digits(&compact_form(original)),
+                    regex_transforms(original),
                 ),
                 None => (compact_form(original), regex_transforms(original)),
             };
@@ -261,13 +340,23 @@ impl Matcher {
         let compact = s.norm.compact.as_str();
         for m in ac.find_overlapping_iter(compact) {
             let p = &self.patterns[m.pattern().as_usize()];
-            if p.first != Edge::None && edge(compact[..m.start()].chars().next_back()) == p.first {
-                continue;
-            }
-            if p.last != Edge::None && edge(compact[m.end()..].chars().next()) == p.last {
-                continue;
-            }
             let (os, oe) = s.norm.compact_to_original(text, m.start(), m.end());
+            let (before, after) = if p.variant {
+                (text[..os].chars().next_back(), text[oe..].chars().next())
+            } else {
+                (
+                    compact[..m.start()].chars().next_back(),
+                    compact[m.end()..].chars().next(),
+                )
+            };
+            if p.first != Edge::None && edge(before) == p.first {
+                continue;
+            }
+            if p.last != Edge::None && edge(after) == p.last {
+                continue;
+            }
+            let inside = !p.containers.is_empty()
+                && inside_container(compact, m.start(), m.end(), &p.containers);
             let span = Span {
                 rule: 0,
                 start: os as u32,
@@ -277,7 +366,17 @@ impl Matcher {
             };
             for &u in &p.uses {
                 match u {
-                    Use::Keyword(r) => s.candidates.push(Span { rule: r, ..span }),
+                    Use::Keyword(r) => {
+                        if !(inside && self.rules[r as usize].word_boundary) {
+                            s.candidates.push(Span { rule: r, ..span })
+                        }
+                    }
+                    Use::Variant { rule, canon, via } => s.candidates.push(Span {
+                        rule,
+                        pattern: Some(canon),
+                        via,
+                        ..span
+                    }),
                     Use::Prefilter(r) => s.prefiltered[r as usize] = true,
                     Use::Allow(r) => s.allows.push(Span { rule: r, ..span }),
                     Use::Require(r) => s.requires.push(Span { rule: r, ..span }),
@@ -342,6 +441,140 @@ impl Matcher {
         s.candidates = candidates;
     }
 
+    /// Keyword hits of `repeat` rules on the compact view with runs of a
+    /// repeated character collapsed (`赌赌赌博` → `赌博`). Only hits that
+    /// needed the collapse are added; plain hits inside them are dropped.
+    fn find_repeats(&self, text: &str, s: &mut Scratch) {
+        let Some(rs) = &self.repeat else { return };
+        let compact = s.norm.compact.as_str();
+        s.rep.clear();
+        s.rep_start.clear();
+        s.rep_end.clear();
+        let mut any = false;
+        {
+            let (rep, starts, ends) = (&mut s.rep, &mut s.rep_start, &mut s.rep_end);
+            collapse_runs(compact, |c, start, end| {
+                any |= end - start > c.len_utf8();
+                rep.push(c);
+                for _ in 0..c.len_utf8() {
+                    starts.push(start as u32);
+                    ends.push(end as u32);
+                }
+            });
+        }
+        if !any {
+            return;
+        }
+        let first_new = s.candidates.len();
+        for m in rs.automaton.find_overlapping_iter(s.rep.as_str()) {
+            let cs = s.rep_start[m.start()] as usize;
+            let ce = s.rep_end[m.end() - 1] as usize;
+            if ce - cs == m.len() {
+                continue; // no repeat inside: the plain pass has it
+            }
+            let (first, last) = rs.edges[m.pattern().as_usize()];
+            if first != Edge::None && edge(compact[..cs].chars().next_back()) == first {
+                continue;
+            }
+            if last != Edge::None && edge(compact[ce..].chars().next()) == last {
+                continue;
+            }
+            let (os, oe) = s.norm.compact_to_original(text, cs, ce);
+            for &(rule, canon) in &rs.uses[m.pattern().as_usize()] {
+                s.candidates.push(Span {
+                    rule,
+                    start: os as u32,
+                    end: oe as u32,
+                    pattern: Some(canon),
+                    via: Transforms::REPEAT,
+                });
+            }
+        }
+        if s.candidates.len() > first_new {
+            let (old, new) = s.candidates.split_at(first_new);
+            let new = new.to_vec();
+            let keep: Vec<bool> = old
+                .iter()
+                .map(|c| {
+                    !new.iter().any(|n| {
+                        n.rule == c.rule
+                            && n.pattern == c.pattern
+                            && n.start <= c.start
+                            && c.end <= n.end
+                    })
+                })
+                .collect();
+            let mut i = 0;
+            s.candidates.retain(|_| {
+                let k = keep.get(i).copied().unwrap_or(true);
+                i += 1;
+                k
+            });
+        }
+    }
+
+    /// Regexes of `numerals` rules on the folded view with Chinese numerals
+    /// read as digits (`一三八` → `138`, `壹` → `1`). Runs only where the
+    /// text has a numeral; adds only matches that read one.
+    fn run_numeral_regexes(&self, text: &str, s: &mut Scratch) {
+        let folded = s.norm.folded.as_str();
+        if !folded.chars().any(|c| numeral_digit(c).is_some()) {
+            return;
+        }
+        s.num.clear();
+        s.num_src.clear();
+        for (i, c) in folded.char_indices() {
+            let d = numeral_digit(c).unwrap_or(c);
+            s.num.push(d);
+            for _ in 0..d.len_utf8() {
+                s.num_src.push(i as u32);
+            }
+        }
+        let view = s.num.as_str();
+        for &ri in &self.numeral_rules {
+            let rule = &self.rules[ri];
+            let Some(re) = &rule.regex else { continue };
+            if rule.has_prefilter && !s.prefiltered[ri] {
+                continue;
+            }
+            let mut emit = |vs: usize, ve: usize| {
+                if vs >= ve {
+                    return;
+                }
+                let fs = s.num_src[vs] as usize;
+                let last = s.num_src[ve - 1] as usize;
+                let fe = last + folded[last..].chars().next().map_or(0, char::len_utf8);
+                if fe - fs == ve - vs {
+                    return; // no numeral read: the plain pass has it
+                }
+                if let Some(v) = rule.validator {
+                    if !v.check(&view[vs..ve]) {
+                        return;
+                    }
+                }
+                let (os, oe) = s.norm.folded_to_original(text, fs, fe);
+                s.candidates.push(Span {
+                    rule: ri as u32,
+                    start: os as u32,
+                    end: oe as u32,
+                    pattern: None,
+                    via: Transforms::NUMERAL,
+                });
+            };
+            if rule.regex_group {
+                for caps in re.captures_iter(view) {
+                    if let Some(m) = caps.name("m") {
+                        emit(m.start(), m.end());
+                    }
+                }
+            } else {
+                for m in re.find_iter(view) {
+                    emit(m.start(), m.end());
+                }
+            }
+        }
+    }
+
     fn is_allowed(&self, c: &Span, s: &Scratch) -> bool {
         s.allows
             .iter()
@@ -401,6 +634,104 @@ fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
 }
 
+/// Calls `f(c, start, end)` for each run of one character in `s`, where
+/// `start..end` is the run's byte range; runs of ASCII characters are not
+/// collapsed (`qq`, `100` stay), only runs of others (`赌赌赌`).
+fn collapse_runs(s: &str, mut f: impl FnMut(char, usize, usize)) {
+    let mut run: Option<(char, usize)> = None;
+    for (i, c) in s.char_indices() {
+        match run {
+            Some((r, _)) if r == c && !c.is_ascii() => {}
+            Some((r, start)) => {
+                f(r, start, i);
+                run = Some((c, i));
+            }
+            None => run = Some((c, i)),
+        }
+    }
+    if let Some((r, start)) = run {
+        f(r, start, s.len());
+    }
+}
+
+/// The digit a Chinese numeral stands for in a number written out
+/// (`〇零一二三四五六七八九`, `幺` for 1, financial `壹贰叁肆伍陆柒捌玖`).
+fn numeral_digit(c: char) -> Option<char> {
+    Some(match c {
+        '〇' | '零' => '0',
+        '一' | '幺' | '壹' => '1',
+        '二' | '贰' => '2',
+        '三' | '叁' => '3',
+        '四' | '肆' => '4',
+        '五' | '伍' => '5',
+        '六' | '陆' => '6',
+        '七' | '柒' => '7',
+        '八' | '捌' => '8',
+        '九' | '玖' => '9',
+        _ => return None,
+    })
+}
+
+/// `s` with Chinese numerals replaced by digits.
+fn numerals_to_digits(s: &str) -> String {
+    s.chars().map(|c| numeral_digit(c).unwrap_or(c)).collect()
+}
+
+/// Gives each keyword pattern of a rule with word boundaries its
+/// containers from the segmentation dictionary.
+fn attach_containers(patterns: &mut [Pattern], rules: &[CompiledRule]) {
+    let wanted: Vec<usize> = (0..patterns.len())
+        .filter(|&i| {
+            !patterns[i].variant
+                && patterns[i].uses.iter().any(|u| match u {
+                    Use::Keyword(r) => rules[*r as usize].word_boundary,
+                    _ => false,
+                })
+        })
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let words: Vec<&str> = wanted.iter().map(|&i| patterns[i].text.as_str()).collect();
+    let containers = segment::dictionary().containers(&words);
+    for (i, list) in wanted.into_iter().zip(containers) {
+        patterns[i].containers = list;
+    }
+}
+
+fn build_repeat(words: Vec<(String, u32, u32)>) -> Result<Option<RepeatSet>, CompileError> {
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut uses: Vec<Vec<(u32, u32)>> = Vec::new();
+    for (text, rule, canon) in words {
+        let i = *index.entry(text.clone()).or_insert_with(|| {
+            texts.push(text);
+            uses.push(Vec::new());
+            texts.len() - 1
+        });
+        if !uses[i].contains(&(rule, canon)) {
+            uses[i].push((rule, canon));
+        }
+    }
+    let edges = texts
+        .iter()
+        .map(|t| (edge(t.chars().next()), edge(t.chars().next_back())))
+        .collect();
+    let automaton = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .kind(automaton_kind(texts.len()))
+        .build(&texts)
+        .map_err(|e| CompileError(format!("cannot build the repeat automaton: {e}")))?;
+    Ok(Some(RepeatSet {
+        automaton,
+        uses,
+        edges,
+    }))
+}
+
 /// Word counts up to which the automaton is a full DFA.
 ///
 /// A DFA matches about twice as fast as the crate's default contiguous NFA
@@ -454,6 +785,13 @@ pub struct Scratch {
     requires: Vec<Span>,
     forbids: Vec<Span>,
     prefiltered: Vec<bool>,
+    /// The compact view with runs collapsed, and each byte's run in it.
+    rep: String,
+    rep_start: Vec<u32>,
+    rep_end: Vec<u32>,
+    /// The folded view with numerals as digits, and each byte's folded offset.
+    num: String,
+    num_src: Vec<u32>,
 }
 
 impl Scratch {

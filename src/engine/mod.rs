@@ -12,6 +12,8 @@ pub mod confusables;
 pub mod findings;
 pub mod matcher;
 pub mod normalize;
+pub mod pinyin;
+pub mod segment;
 pub mod transforms;
 pub mod validate;
 

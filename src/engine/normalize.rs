@@ -392,7 +392,9 @@ pub fn span_transforms(original: &str, skip_noise: bool) -> Transforms {
                     out.add_skipped(1);
                 }
             }
-            _ => out.insert(t.reasons(c)),
+            // Sentence ends in a regex match are the text's own (`！`).
+            CharClass::Break => {}
+            CharClass::Text | CharClass::Drop => out.insert(t.reasons(c)),
         }
     }
     if !odd_case(original) {

@@ -7,7 +7,7 @@
 //!     `evasion`) that survive each disguise applied to the matched text.
 //!
 //! ```sh
-//! cargo run --release --example rule_quality -- [--cold /work/shared/data/cold/dev.csv] [--corpus tests/corpus] [--rules DIR]
+//! cargo run --release --example rule_quality -- [--cold /work/shared/data/cold/dev.csv] [--corpus tests/corpus] [--rules DIR] [--no-word-boundary]
 //! ```
 //!
 //! Cost: one engine scan per COLD row (6,431) and ~7 scans per corpus case;
@@ -32,15 +32,20 @@ fn main() {
     let mut cold = PathBuf::from("/work/shared/data/cold/dev.csv");
     let mut corpus_dir = PathBuf::from("tests/corpus");
     let mut rules_dir: Option<PathBuf> = None;
+    let mut no_word_boundary = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--no-word-boundary" {
+            no_word_boundary = true;
+            continue;
+        }
         let v = args.next().map(PathBuf::from);
         match (a.as_str(), v) {
             ("--cold", Some(v)) => cold = v,
             ("--corpus", Some(v)) => corpus_dir = v,
             ("--rules", Some(v)) => rules_dir = Some(v),
             _ => {
-                eprintln!("usage: rule_quality [--cold FILE.csv] [--corpus DIR] [--rules DIR]");
+                eprintln!("usage: rule_quality [--cold FILE.csv] [--corpus DIR] [--rules DIR] [--no-word-boundary]");
                 std::process::exit(2);
             }
         }
@@ -50,6 +55,13 @@ fn main() {
         None => rules::load_embedded(),
     }
     .unwrap_or_else(|e| panic!("rule packs have errors:\n{e}"));
+    let mut set = set;
+    if no_word_boundary {
+        // For measuring what dictionary word boundaries change.
+        for r in &mut set.rules {
+            r.options.word_boundary = false;
+        }
+    }
     let engine = Engine::new(set).expect("rules compile");
     let mut scratch = Scratch::new();
 
@@ -62,8 +74,17 @@ fn main() {
     let mut flagged_any = 0usize;
     let (mut offensive, mut abuse_flagged, mut abuse_tp) = (0usize, 0usize, 0usize);
     let (mut unh_flagged, mut unh_tp) = (0usize, 0usize);
+    let mut all_hits = 0usize;
+    let mut via: BTreeMap<String, usize> = BTreeMap::new();
     for d in &docs {
         let hits = engine.hits(&post(&d.text), &mut scratch);
+        all_hits += hits.len();
+        for h in &hits {
+            for l in h.evasions.labels() {
+                let key = l.split(':').next().unwrap_or("").to_string();
+                *via.entry(key).or_default() += 1;
+            }
+        }
         let rule_ids: Vec<&str> = hits
             .iter()
             .map(|h| engine.rules.rules[h.rule].id.as_str())
@@ -113,6 +134,10 @@ fn main() {
     println!(
         "| all packs | {flagged_any} | {:.2}% |",
         pct(flagged_any, clean)
+    );
+    println!(
+        "\nhits on all {} rows: {all_hits}; hits by evasion label: {via:?}",
+        docs.len()
     );
     let ratio = |n: usize, d: usize| n as f64 / d.max(1) as f64;
     println!(

@@ -467,7 +467,7 @@ fn pinyin_spellings_match_with_positions() {
         ("来玩du博吧", "du博"),
         ("来玩赌bo吧", "赌bo"),
         ("play du bo now", "du bo"),
-        ("出bing du", "bing du"),
+        ("出bing毒", "bing毒"),
     ] {
         let m = matched(&e, text, "o.gambling");
         assert_eq!(m.len(), 1, "{text}: {m:?}");
@@ -479,6 +479,10 @@ fn pinyin_spellings_match_with_positions() {
         );
     }
     assert!(matched(&e, "W. E. B. Du Bois", "o.gambling").is_empty());
+    assert!(
+        matched(&e, "预防bingdu感染", "o.gambling").is_empty(),
+        "bingdu reads as 病毒 (virus): no full spelling for 冰毒"
+    );
     assert!(matched(&e, "dubois", "o.gambling").is_empty());
     assert!(
         matched(&e, "来玩dubo吧", "o.plain").is_empty(),

@@ -77,6 +77,11 @@ impl Dictionary {
         Dictionary { words, total }
     }
 
+    /// Every `(word, frequency)` of the dictionary, in no particular order.
+    pub fn words(&self) -> impl Iterator<Item = (&'static str, u32)> + '_ {
+        self.words.iter().map(|(&w, &f)| (w, f))
+    }
+
     /// The frequency of a word, if the dictionary has it.
     pub fn freq(&self, word: &str) -> Option<u32> {
         self.words.get(word).copied()

@@ -35,7 +35,8 @@ pub const EVERYDAY_FREQ: u32 = 20;
 pub const MAX_READINGS: usize = 3;
 /// Variants generated per keyword at most (the full pinyin spellings first).
 pub const MAX_VARIANTS: usize = 64;
-/// Keywords longer than this get full-pinyin variants only, not mixed ones.
+/// Keywords longer than this get only the mixed spellings with one
+/// character in pinyin or all but one (`zhen人娱乐城`, `zhenrenyule城`).
 pub const MAX_MIXED_CHARS: usize = 4;
 
 fn is_han(c: char) -> bool {
@@ -119,6 +120,12 @@ pub fn variants(keyword: &str) -> Vec<String> {
     };
     if n <= MAX_MIXED_CHARS {
         masks.extend(1..full);
+    } else {
+        // Longer keywords: one character in pinyin, or all but one.
+        for i in 0..n {
+            masks.push(1 << i);
+            masks.push(full & !(1 << i));
+        }
     }
     if masks.is_empty() {
         return Vec::new();
@@ -192,6 +199,9 @@ mod tests {
             "{v:?}"
         );
         assert!(variants("长长长长长长长长").len() <= MAX_VARIANTS);
+        let v = variants("真人娱乐城");
+        assert!(v.contains(&"zhen人娱乐城".to_string()), "{v:?}");
+        assert!(v.contains(&"zhenrenyulecheng".to_string()), "{v:?}");
     }
 
     #[test]

@@ -447,6 +447,9 @@ impl Matcher {
     fn find_repeats(&self, text: &str, s: &mut Scratch) {
         let Some(rs) = &self.repeat else { return };
         let compact = s.norm.compact.as_str();
+        if !has_run(compact) {
+            return;
+        }
         s.rep.clear();
         s.rep_start.clear();
         s.rep_end.clear();
@@ -518,7 +521,7 @@ impl Matcher {
     /// text has a numeral; adds only matches that read one.
     fn run_numeral_regexes(&self, text: &str, s: &mut Scratch) {
         let folded = s.norm.folded.as_str();
-        if !folded.chars().any(|c| numeral_digit(c).is_some()) {
+        if !has_numeral_number(folded) {
             return;
         }
         s.num.clear();
@@ -652,6 +655,42 @@ fn collapse_runs(s: &str, mut f: impl FnMut(char, usize, usize)) {
     if let Some((r, start)) = run {
         f(r, start, s.len());
     }
+}
+
+/// True when `s` has two equal non-ASCII characters in a row (cheap: no
+/// decoding beyond comparing neighbours).
+fn has_run(s: &str) -> bool {
+    let mut prev = None;
+    for c in s.chars() {
+        if !c.is_ascii() && prev == Some(c) {
+            return true;
+        }
+        prev = Some(c);
+    }
+    false
+}
+
+/// True when `s` has a number that a numeral reading could complete: four
+/// or more numerals and digits with at least one Chinese numeral, noise
+/// allowed between them, no letter or other Han character (`一三八 1234`,
+/// `hs八八九九`), so everyday text (`一起`, `第一`, `2026年`) skips the pass.
+fn has_numeral_number(s: &str) -> bool {
+    let (mut count, mut numeral) = (0usize, false);
+    for c in s.chars() {
+        if numeral_digit(c).is_some() {
+            count += 1;
+            numeral = true;
+        } else if c.is_ascii_digit() {
+            count += 1;
+        } else if c.is_alphanumeric() {
+            count = 0;
+            numeral = false;
+        }
+        if numeral && count >= 4 {
+            return true;
+        }
+    }
+    false
 }
 
 /// The digit a Chinese numeral stands for in a number written out

@@ -677,12 +677,12 @@ fn has_run(s: &str) -> bool {
 fn has_numeral_number(s: &str) -> bool {
     let (mut count, mut numeral) = (0usize, false);
     for c in s.chars() {
-        if numeral_digit(c).is_some() {
+        if is_numeral(c) {
             count += 1;
             numeral = true;
         } else if c.is_ascii_digit() {
             count += 1;
-        } else if c.is_alphanumeric() {
+        } else if c.is_ascii_alphabetic() || is_han(c) {
             count = 0;
             numeral = false;
         }
@@ -691,6 +691,32 @@ fn has_numeral_number(s: &str) -> bool {
         }
     }
     false
+}
+
+/// Every Chinese numeral [`numeral_digit`] reads.
+const NUMERALS: [char; 21] = [
+    '〇', '零', '一', '幺', '壹', '二', '贰', '三', '叁', '四', '肆', '五', '伍', '六', '陆', '七',
+    '柒', '八', '捌', '九', '玖',
+];
+
+/// One bit per code point of the Basic Multilingual Plane: is it in [`NUMERALS`]?
+static NUMERAL_BITS: [u64; 1024] = {
+    let mut bits = [0u64; 1024];
+    let mut i = 0;
+    while i < NUMERALS.len() {
+        let cp = NUMERALS[i] as usize;
+        bits[cp >> 6] |= 1 << (cp & 63);
+        i += 1;
+    }
+    bits
+};
+
+/// True for a Chinese numeral (one table load: this runs on every character
+/// of every text when a rule has `numerals = true`).
+#[inline]
+fn is_numeral(c: char) -> bool {
+    let cp = c as usize;
+    cp < 0x10000 && NUMERAL_BITS[cp >> 6] >> (cp & 63) & 1 == 1
 }
 
 /// The digit a Chinese numeral stands for in a number written out
@@ -709,6 +735,20 @@ fn numeral_digit(c: char) -> Option<char> {
         '九' | '玖' => '9',
         _ => return None,
     })
+}
+
+#[cfg(test)]
+#[test]
+fn numeral_table_and_digits_agree() {
+    for cp in 0u32..0x10000 {
+        if let Some(c) = char::from_u32(cp) {
+            assert_eq!(is_numeral(c), numeral_digit(c).is_some(), "{c}");
+        }
+    }
+    assert!(has_numeral_number("电话一三八一"));
+    assert!(has_numeral_number("hs八八九九"));
+    assert!(!has_numeral_number("大家一起来，第一名"));
+    assert!(!has_numeral_number("2026年"));
 }
 
 /// `s` with Chinese numerals replaced by digits.

@@ -97,7 +97,10 @@ proptest! {
     #[test]
     fn transformations_are_recorded_exactly_when_the_text_changes(text in tricky_string()) {
         // Ordinary capitals are no evasion and are left out here.
-        prop_assume!(text.chars().all(|c| c.to_lowercase().eq(std::iter::once(c))));
+        let text: String = text
+            .chars()
+            .filter(|&c| c.to_lowercase().eq(std::iter::once(c)))
+            .collect();
         let t = span_transforms(&text, true);
         prop_assert_eq!(
             t.is_empty(),

@@ -7,7 +7,7 @@
 //!     `evasion`) that survive each disguise applied to the matched text.
 //!
 //! ```sh
-//! cargo run --release --example rule_quality -- [--cold /work/shared/data/cold/dev.csv] [--corpus tests/corpus] [--rules DIR]
+//! cargo run --release --example rule_quality -- [--cold /work/shared/data/cold/dev.csv] [--corpus tests/corpus] [--rules DIR] [--no-word-boundary]
 //! ```
 //!
 //! Cost: one engine scan per COLD row (6,431) and ~7 scans per corpus case;
@@ -18,11 +18,21 @@ use std::path::PathBuf;
 
 use xunjian::engine::{Engine, Scratch};
 use xunjian::model::{Field, Post};
-use xunjian::rules::{self, corpus, minefp};
+use xunjian::rules::{self, corpus, minefp, RuleOptions};
 
-/// A disguise: its name, the function, and whether it applies to the whole text
-/// (otherwise only to the matched spans).
-type Transform = (&'static str, fn(&str) -> String, bool);
+/// A disguise: its name, the function, whether it applies to the whole text
+/// (otherwise only to the matched spans), and which rules it is measured on
+/// (the opt-in evasions only on the rules that opt in).
+type Transform = (
+    &'static str,
+    fn(&str) -> String,
+    bool,
+    fn(&RuleOptions) -> bool,
+);
+
+fn every_rule(_: &RuleOptions) -> bool {
+    true
+}
 
 fn post(text: &str) -> Post {
     Post::from_text("m", "", text)
@@ -32,15 +42,20 @@ fn main() {
     let mut cold = PathBuf::from("/work/shared/data/cold/dev.csv");
     let mut corpus_dir = PathBuf::from("tests/corpus");
     let mut rules_dir: Option<PathBuf> = None;
+    let mut no_word_boundary = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--no-word-boundary" {
+            no_word_boundary = true;
+            continue;
+        }
         let v = args.next().map(PathBuf::from);
         match (a.as_str(), v) {
             ("--cold", Some(v)) => cold = v,
             ("--corpus", Some(v)) => corpus_dir = v,
             ("--rules", Some(v)) => rules_dir = Some(v),
             _ => {
-                eprintln!("usage: rule_quality [--cold FILE.csv] [--corpus DIR] [--rules DIR]");
+                eprintln!("usage: rule_quality [--cold FILE.csv] [--corpus DIR] [--rules DIR] [--no-word-boundary]");
                 std::process::exit(2);
             }
         }
@@ -50,6 +65,13 @@ fn main() {
         None => rules::load_embedded(),
     }
     .unwrap_or_else(|e| panic!("rule packs have errors:\n{e}"));
+    let mut set = set;
+    if no_word_boundary {
+        // For measuring what dictionary word boundaries change.
+        for r in &mut set.rules {
+            r.options.word_boundary = false;
+        }
+    }
     let engine = Engine::new(set).expect("rules compile");
     let mut scratch = Scratch::new();
 
@@ -62,8 +84,17 @@ fn main() {
     let mut flagged_any = 0usize;
     let (mut offensive, mut abuse_flagged, mut abuse_tp) = (0usize, 0usize, 0usize);
     let (mut unh_flagged, mut unh_tp) = (0usize, 0usize);
+    let mut all_hits = 0usize;
+    let mut via: BTreeMap<String, usize> = BTreeMap::new();
     for d in &docs {
         let hits = engine.hits(&post(&d.text), &mut scratch);
+        all_hits += hits.len();
+        for h in &hits {
+            for l in h.evasions.labels() {
+                let key = l.split(':').next().unwrap_or("").to_string();
+                *via.entry(key).or_default() += 1;
+            }
+        }
         let rule_ids: Vec<&str> = hits
             .iter()
             .map(|h| engine.rules.rules[h.rule].id.as_str())
@@ -114,6 +145,10 @@ fn main() {
         "| all packs | {flagged_any} | {:.2}% |",
         pct(flagged_any, clean)
     );
+    println!(
+        "\nhits on all {} rows: {all_hits}; hits by evasion label: {via:?}",
+        docs.len()
+    );
     let ratio = |n: usize, d: usize| n as f64 / d.max(1) as f64;
     println!(
         "\n(b) {} rows, {offensive} offensive (label 1)\n| rule | flagged | flagged offensive | precision | recall |\n|---|---:|---:|---:|---:|",
@@ -132,21 +167,63 @@ fn main() {
 
     // (c)
     let cases = corpus::load_dir(&corpus_dir).unwrap_or_else(|e| panic!("{e}"));
-    let transforms: [Transform; 6] = [
-        ("space between characters", |s| interleave(s, &[" "]), false),
+    let transforms: [Transform; 11] = [
+        (
+            "space between characters",
+            |s| interleave(s, &[" "]),
+            false,
+            every_rule,
+        ),
         (
             "symbol between characters",
             |s| interleave(s, &["*"]),
             false,
+            every_rule,
         ),
         (
             "zero-width space between characters",
             |s| interleave(s, &["\u{200b}"]),
             false,
+            every_rule,
         ),
-        ("simplified → traditional", traditional, false),
-        ("full-width Latin/digits (whole text)", fullwidth, true),
-        ("all mixed", mixed, false),
+        ("simplified → traditional", traditional, false, every_rule),
+        (
+            "full-width Latin/digits (whole text)",
+            fullwidth,
+            true,
+            every_rule,
+        ),
+        ("all mixed", mixed, false, every_rule),
+        (
+            "look-alikes (Cyrillic/Greek, circled digits, CJK table)",
+            lookalikes,
+            false,
+            every_rule,
+        ),
+        (
+            "pinyin, first character (pinyin rules)",
+            pinyin_first,
+            false,
+            |o| o.pinyin,
+        ),
+        (
+            "pinyin, whole word (pinyin rules)",
+            pinyin_full,
+            false,
+            |o| o.pinyin,
+        ),
+        (
+            "first character repeated (repeat rules)",
+            repeat_first,
+            false,
+            |o| o.repeat,
+        ),
+        (
+            "digits as Chinese numerals (numerals rules)",
+            numerals,
+            false,
+            |o| o.numerals,
+        ),
     ];
     // kept[transform][pack] = (kept, plain)
     let mut kept: Vec<BTreeMap<String, (usize, usize)>> = vec![BTreeMap::new(); transforms.len()];
@@ -168,12 +245,21 @@ fn main() {
             spans.sort();
             spans.dedup();
             let pack = engine.rules.packs[engine.rules.rules[ri].pack].id.clone();
-            for (ti, (name, f, whole)) in transforms.iter().enumerate() {
+            let options = engine.rules.rules[ri].options;
+            for (ti, (name, f, whole, applies)) in transforms.iter().enumerate() {
+                if !applies(&options) {
+                    continue;
+                }
                 let text = if *whole {
                     f(&c.text)
                 } else {
                     apply(&c.text, &spans, *f)
                 };
+                if ti >= 6 && text == c.text {
+                    // The added disguises count only matches they change
+                    // (a match without Latin letters has no Cyrillic look-alike).
+                    continue;
+                }
                 let after = engine.hits(&post(&text), &mut scratch);
                 let ok = after.iter().any(|h| h.rule == ri);
                 let e = kept[ti].entry(pack.clone()).or_default();
@@ -196,7 +282,7 @@ fn main() {
     }
     println!(" all |");
     println!("|---|{}---:|", "---:|".repeat(packs.len()));
-    for (ti, (name, _, _)) in transforms.iter().enumerate() {
+    for (ti, (name, _, _, _)) in transforms.iter().enumerate() {
         print!("| {name} |");
         let (mut k, mut n) = (0, 0);
         for p in &packs {
@@ -274,4 +360,87 @@ fn traditional(s: &str) -> String {
 /// Traditional, full-width, then space / symbol / zero-width cycled between characters.
 fn mixed(s: &str) -> String {
     interleave(&fullwidth(&traditional(s)), &[" ", "*", "\u{200b}"])
+}
+
+/// Latin letters to Cyrillic/Greek look-alikes, digits to circled digits, Han
+/// characters to the CJK look-alikes of `data/cjk_lookalikes.txt`.
+fn lookalikes(s: &str) -> String {
+    let cjk = xunjian::engine::confusables::cjk_table();
+    s.chars()
+        .map(|c| match c {
+            'a' => 'а',
+            'c' => 'с',
+            'e' => 'е',
+            'o' => 'о',
+            'p' => 'р',
+            'x' => 'х',
+            'y' => 'у',
+            's' => 'ѕ',
+            'i' => 'і',
+            'v' => 'ν',
+            'k' => 'κ',
+            'b' => 'Ь',
+            '0' => '⓪',
+            '1'..='9' => char::from_u32(0x2460 + (c as u32 - '1' as u32)).unwrap_or(c),
+            _ => cjk
+                .iter()
+                .find(|&&(from, to)| to == c && !from.is_ascii())
+                .map_or(c, |&(from, _)| from),
+        })
+        .collect()
+}
+
+/// The first Han character written in pinyin (`赌博` → `du博`).
+fn pinyin_first(s: &str) -> String {
+    let mut done = false;
+    s.chars()
+        .map(|c| match xunjian::engine::pinyin::readings(c).first() {
+            Some(r) if !done => {
+                done = true;
+                r.clone()
+            }
+            _ => c.to_string(),
+        })
+        .collect()
+}
+
+/// Every Han character written in pinyin, syllables apart (`赌博` → `du bo`).
+fn pinyin_full(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match xunjian::engine::pinyin::readings(c).first() {
+            Some(r) => {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+                out.push_str(r);
+                out.push(' ');
+            }
+            None => out.push(c),
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// The first non-ASCII character written three times (`赌博` → `赌赌赌博`).
+fn repeat_first(s: &str) -> String {
+    let mut done = false;
+    let mut out = String::new();
+    for c in s.chars() {
+        out.push(c);
+        if !done && !c.is_ascii() && c.is_alphanumeric() {
+            out.push(c);
+            out.push(c);
+            done = true;
+        }
+    }
+    out
+}
+
+/// Digits as Chinese numerals (`138` → `一三八`).
+fn numerals(s: &str) -> String {
+    const N: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    s.chars()
+        .map(|c| c.to_digit(10).map_or(c, |d| N[d as usize]))
+        .collect()
 }

@@ -410,6 +410,8 @@ pub struct Hit {
     /// True when the match needed folding (full-width, traditional, look-alike)
     /// or skipping inserted noise: a sign of deliberate evasion.
     pub evasion: bool,
+    /// Which transformations the match needed (empty when `evasion` is false).
+    pub evasions: crate::engine::transforms::Transforms,
 }
 
 /// The account fields every finding carries, so a report row stands alone

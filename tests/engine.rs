@@ -21,6 +21,8 @@ severity = "high"
 article = 10
 keywords = ["赌博", "网络赌博", "赌"]
 allow = ["赌气"]
+# Nested words are what this rule tests: no dictionary word boundaries.
+word_boundary = false
 
 [[rule]]
 id = "t.yellow"
@@ -263,4 +265,288 @@ fn odd_case_is_an_evasion() {
     assert!(h[0].2, "{h:?}");
     let h = hits(&e, "你个SB");
     assert!(!h[0].2, "{h:?}");
+}
+
+/// The evasion labels of the hits of rule `rule` in `text`, longest match first.
+fn labels(e: &Engine, text: &str, rule: &str) -> Vec<Vec<String>> {
+    let mut h: Vec<_> = e
+        .hits(&Post::from_text("p", "", text), &mut Scratch::new())
+        .into_iter()
+        .filter(|h| e.rules.rules[h.rule].id == rule)
+        .collect();
+    h.sort_by_key(|h| std::cmp::Reverse(h.end - h.start));
+    h.into_iter()
+        .map(|h| {
+            assert_eq!(h.evasion, !h.evasions.is_empty(), "flag and list agree");
+            h.evasions.labels()
+        })
+        .collect()
+}
+
+#[test]
+fn every_hit_records_its_transformations() {
+    let e = engine();
+    let first = |text: &str, rule: &str| {
+        labels(&e, text, rule)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no {rule} hit in {text}"))
+    };
+    assert_eq!(first("他在搞賭博", "t.gambling"), ["traditional"]);
+    assert_eq!(first("他在搞赌 博", "t.gambling"), ["skipped:1"]);
+    assert_eq!(first("他在搞赌**博", "t.gambling"), ["skipped:2"]);
+    assert_eq!(first("他在搞赌\u{200b}博", "t.gambling"), ["invisible"]);
+    assert_eq!(first("你个ＳＢ吧", "t.sb"), ["full_width"]);
+    assert_eq!(first("你个sB", "t.sb"), ["case"]);
+    assert_eq!(first("你个ѕb", "t.sb"), ["look_alike"]);
+    assert_eq!(
+        first("他在搞賭 \u{200b}博", "t.gambling"),
+        ["traditional", "skipped:1", "invisible"]
+    );
+    assert!(first("他在搞赌博", "t.gambling").is_empty());
+    assert!(
+        first("你个SB", "t.sb").is_empty(),
+        "capitals are no evasion"
+    );
+    assert_eq!(first("机密★１年", "t.marking"), ["full_width"]);
+    assert!(
+        first("机密★ 1年", "t.marking").is_empty(),
+        "regex: a space is no Han gap"
+    );
+}
+
+#[test]
+fn findings_carry_the_first_evasive_occurrence() {
+    let e = engine();
+    let account = xunjian::model::AccountRef {
+        id: "a".into(),
+        name: "a".into(),
+        platform: xunjian::model::Platform::Weibo,
+        platform_account_id: "1".into(),
+        unit: "u".into(),
+        department: String::new(),
+        leader: Default::default(),
+        admin: Default::default(),
+    };
+    let post = Post::from_text("p1", "", "赌博，又见賭 博，再见賭博");
+    let f = e.scan_post(&account, &post, &mut Scratch::new());
+    let g = f
+        .iter()
+        .find(|f| f.normalized == "赌博")
+        .expect("a 赌博 finding");
+    assert_eq!(g.occurrences, 3);
+    assert!(g.evasion);
+    assert_eq!(g.evasions, ["traditional", "skipped:1"]);
+    let plain = Post::from_text("p2", "", "赌博");
+    let f = e.scan_post(&account, &plain, &mut Scratch::new());
+    assert!(f.iter().all(|f| !f.evasion && f.evasions.is_empty()));
+}
+
+#[test]
+fn look_alikes_match_and_are_labelled() {
+    let e = engine();
+    for text in ["你个ⓢⓑ", "你个𝐬𝐛", "你个⒮⒝", "你个ѕЬ", "你个ꜱb"] {
+        let l = labels(&e, text, "t.sb");
+        assert_eq!(l.len(), 1, "{text}: {l:?}");
+        assert!(l[0].contains(&"look_alike".to_string()), "{text}: {l:?}");
+    }
+    // A CJK look-alike from data/cjk_lookalikes.txt.
+    let e2 = Engine::new(
+        rules::load_files(&[(
+            "d.toml",
+            "[pack]\nid = \"d\"\nversion = \"1\"\nname = \"d\"\ncategory = \"unhealthy\"\n\n[[rule]]\nid = \"d.drugs\"\nname = \"毒品\"\nmessage = \"m\"\nseverity = \"high\"\narticle = 10\nkeywords = [\"冰毒\"]\n",
+        )])
+        .expect("loads"),
+    )
+    .expect("compiles");
+    assert_eq!(labels(&e2, "出冰毐", "d.drugs"), [["look_alike"]]);
+    assert!(labels(&e2, "冰雪毒蛇", "d.drugs").is_empty());
+}
+
+const OPTIONS_PACK: &str = r#"
+[pack]
+id = "o"
+version = "1"
+name = "options"
+category = "unhealthy"
+
+[[rule]]
+id = "o.gamble"
+name = "赌"
+message = "m"
+severity = "high"
+article = 10
+keywords = ["赌", "黄色"]
+
+[[rule]]
+id = "o.gamble_off"
+name = "赌 without word boundaries"
+message = "m"
+severity = "high"
+article = 10
+keywords = ["赌"]
+word_boundary = false
+
+[[rule]]
+id = "o.gambling"
+name = "赌博"
+message = "m"
+severity = "high"
+article = 10
+keywords = ["赌博", "冰毒", "k粉"]
+pinyin = true
+repeat = true
+
+[[rule]]
+id = "o.plain"
+name = "赌博, no options"
+message = "m"
+severity = "high"
+article = 10
+keywords = ["赌博"]
+
+[[rule]]
+id = "o.mobile"
+name = "mobile"
+message = "m"
+severity = "high"
+article = 13
+category = "personal_info"
+regex = '(?:^|[^0-9])(?P<m>1[3-9][0-9]{9})(?:[^0-9]|$)'
+numerals = true
+
+[[rule]]
+id = "o.mobile_plain"
+name = "mobile without numerals"
+message = "m"
+severity = "high"
+article = 13
+category = "personal_info"
+regex = '(?:^|[^0-9])(?P<m>1[3-9][0-9]{9})(?:[^0-9]|$)'
+"#;
+
+fn options_engine() -> Engine {
+    static FILES: &[(&str, &str)] = &[("o.toml", OPTIONS_PACK)];
+    Engine::new(rules::load_files(FILES).expect("options pack loads")).expect("compiles")
+}
+
+/// (original matched text, evasion labels) of rule `rule`'s hits in `text`.
+fn matched(e: &Engine, text: &str, rule: &str) -> Vec<(String, Vec<String>)> {
+    e.hits(&Post::from_text("p", "", text), &mut Scratch::new())
+        .into_iter()
+        .filter(|h| e.rules.rules[h.rule].id == rule)
+        .map(|h| (text[h.start..h.end].to_string(), h.evasions.labels()))
+        .collect()
+}
+
+#[test]
+fn word_boundaries_cancel_hits_inside_everyday_words() {
+    let e = options_engine();
+    assert!(
+        matched(&e, "他只是在赌气", "o.gamble").is_empty(),
+        "赌 in 赌气"
+    );
+    assert!(matched(&e, "气象台发布暴雨黄色预警", "o.gamble").is_empty());
+    assert!(matched(&e, "稻田一片金黄色", "o.gamble").is_empty());
+    assert_eq!(matched(&e, "他又去赌了", "o.gamble").len(), 1);
+    assert_eq!(matched(&e, "点开黄色网站", "o.gamble").len(), 1);
+    assert_eq!(
+        matched(&e, "他只是在赌气", "o.gamble_off").len(),
+        1,
+        "word_boundary = false keeps the hit"
+    );
+    // Evasion noise does not hide the everyday word.
+    assert!(matched(&e, "他只是在赌 气", "o.gamble").is_empty());
+}
+
+#[test]
+fn pinyin_spellings_match_with_positions() {
+    let e = options_engine();
+    for (text, want) in [
+        ("来玩dubo吧", "dubo"),
+        ("来玩du bo吧", "du bo"),
+        ("来玩DuBo吧", "DuBo"),
+        ("来玩du博吧", "du博"),
+        ("来玩赌bo吧", "赌bo"),
+        ("play du bo now", "du bo"),
+        ("出bing毒", "bing毒"),
+    ] {
+        let m = matched(&e, text, "o.gambling");
+        assert_eq!(m.len(), 1, "{text}: {m:?}");
+        assert_eq!(m[0].0, want, "{text}");
+        assert!(
+            m[0].1.contains(&"pinyin".to_string()),
+            "{text}: {:?}",
+            m[0].1
+        );
+    }
+    assert!(matched(&e, "W. E. B. Du Bois", "o.gambling").is_empty());
+    assert!(
+        matched(&e, "预防bingdu感染", "o.gambling").is_empty(),
+        "bingdu reads as 病毒 (virus): no full spelling for 冰毒"
+    );
+    assert!(matched(&e, "dubois", "o.gambling").is_empty());
+    assert!(
+        matched(&e, "来玩dubo吧", "o.plain").is_empty(),
+        "opt-in only"
+    );
+    // A pinyin hit groups with the Han keyword: same normalized form.
+    let h = e.hits(&Post::from_text("p", "", "来玩dubo吧"), &mut Scratch::new());
+    assert_eq!(h[0].normalized, "赌博");
+}
+
+#[test]
+fn repeated_characters_match_when_opted_in() {
+    let e = options_engine();
+    assert_eq!(
+        matched(&e, "来赌赌赌博", "o.gambling"),
+        [("赌赌赌博".to_string(), vec!["repeat".to_string()])]
+    );
+    assert_eq!(
+        matched(&e, "来赌博博博", "o.gambling"),
+        [("赌博博博".to_string(), vec!["repeat".to_string()])]
+    );
+    assert_eq!(
+        matched(&e, "来赌赌 赌博", "o.gambling")[0].1,
+        ["skipped:1", "repeat"]
+    );
+    assert_eq!(
+        matched(&e, "来赌赌赌博", "o.plain"),
+        [("赌博".to_string(), vec![])],
+        "without repeat = true only the plain word"
+    );
+    assert_eq!(
+        matched(&e, "来赌博", "o.gambling")[0].1,
+        Vec::<String>::new()
+    );
+    assert!(matched(&e, "哈哈哈哈", "o.gambling").is_empty());
+}
+
+#[test]
+fn chinese_numerals_read_as_digits_when_opted_in() {
+    let e = options_engine();
+    let text = "电话一三八一二三四五六七八";
+    let m = matched(&e, text, "o.mobile");
+    assert_eq!(
+        m,
+        [(
+            "一三八一二三四五六七八".to_string(),
+            vec!["numeral".to_string()]
+        )]
+    );
+    assert!(
+        matched(&e, text, "o.mobile_plain").is_empty(),
+        "opt-in only"
+    );
+    let m = matched(&e, "电话壹叁捌1234五六七八", "o.mobile");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].0, "壹叁捌1234五六七八");
+    let m = matched(&e, "电话①③⑧①②③④⑤⑥⑦⑧", "o.mobile");
+    assert_eq!(m.len(), 1, "circled digits via NFKC: {m:?}");
+    assert_eq!(m[0].1, ["look_alike"]);
+    // A plain number is found once, not twice.
+    assert_eq!(matched(&e, "电话13812345678", "o.mobile").len(), 1);
+    assert!(matched(&e, "一二三四五六七八九十", "o.mobile").is_empty());
+    let h = e.hits(&Post::from_text("p", "", text), &mut Scratch::new());
+    assert_eq!(h[0].normalized, "13812345678");
 }

@@ -3,7 +3,7 @@
 //! and normalizing that original span gives the normalized span back.
 
 use proptest::prelude::*;
-use xunjian::engine::normalize::{compact_form, folded_form, Normalized};
+use xunjian::engine::normalize::{compact_form, folded_form, span_transforms, Normalized};
 
 /// Characters evaders and real posts use: CJK (simplified and traditional),
 /// full-width forms, ASCII, punctuation, emoji, zero-width and combining
@@ -14,7 +14,8 @@ fn tricky_char() -> impl Strategy<Value = char> {
             '赌', '博', '賭', '內', '部', '资', '料', '資', '机', '密', '★', '。', '！', '？',
             '\n', '\r', ' ', '　', '，', '.', '-', '♥', '😀', '\u{200b}', '\u{200d}', '\u{fe0f}',
             '\u{0301}', 'Ｑ', 'ｑ', '１', '①', '㈱', 'ﬁ', 'İ', 'ß', 'А', 'а', 'Ѕ', '𝐚', 'x', 'X',
-            '7', '\t', '…', '¨', '\u{feff}', '\u{2028}',
+            '7', '\t', '…', '¨', '\u{feff}', '\u{2028}', 'ɑ', 'ⓥ', '⒱', '𝐯', 'ᴠ', 'Ь', 'Ν', '毐',
+            '薬', '兲', '壹', '〇', '！', '﹗',
         ]),
         any::<char>(),
         prop::char::range('\u{4e00}', '\u{9fff}'),
@@ -91,6 +92,24 @@ proptest! {
             prop_assert!(!invisible, "invisible character in {:?}", v);
         }
         prop_assert!(!n.compact.contains(' ') && !n.compact.contains('♥') && !n.compact.contains('，'));
+    }
+
+    #[test]
+    fn transformations_are_recorded_exactly_when_the_text_changes(text in tricky_string()) {
+        // Ordinary capitals are no evasion and are left out here.
+        let text: String = text
+            .chars()
+            .filter(|&c| c.to_lowercase().eq(std::iter::once(c)))
+            .collect();
+        let t = span_transforms(&text, true);
+        prop_assert_eq!(
+            t.is_empty(),
+            compact_form(&text) == text,
+            "{:?}: {:?} → {:?}",
+            text,
+            t.labels(),
+            compact_form(&text)
+        );
     }
 
     #[test]

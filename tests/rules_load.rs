@@ -156,3 +156,34 @@ fn missing_folder_says_what_to_do() {
     let e = load_dir(Path::new("/nonexistent/rules")).unwrap_err();
     assert!(e.to_string().contains("--rules"), "{e}");
 }
+
+#[test]
+fn evasion_options_load_and_are_checked() {
+    let pack = format!(
+        "{HEADER}{}{}",
+        rule(
+            "p.a",
+            "keywords = [\"赌博\"]\nrepeat = true\npinyin = true\nword_boundary = false"
+        ),
+        rule("p.b", "regex = '1[3-9][0-9]{9}'\nnumerals = true")
+    );
+    let set = load(&[("p.toml", &pack)]).unwrap();
+    let (a, b) = (&set.rules[0].options, &set.rules[1].options);
+    assert!(a.repeat && a.pinyin && !a.word_boundary && !a.numerals);
+    assert!(
+        b.numerals && b.word_boundary,
+        "word boundaries are on by default"
+    );
+    assert!(!b.repeat && !b.pinyin);
+
+    let bad = format!(
+        "{HEADER}{}{}",
+        rule("p.c", "regex = 'x[0-9]'\npinyin = true\nrepeat = true"),
+        rule("p.d", "keywords = [\"赌博\"]\nnumerals = true")
+    );
+    let errs = errors(&[("p.toml", &bad)]);
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert!(errs[0].contains("`repeat = true` applies to keywords") && errs[0].contains("p.c"));
+    assert!(errs[1].contains("`pinyin = true`"));
+    assert!(errs[2].contains("`numerals = true`") && errs[2].contains("p.d"));
+}

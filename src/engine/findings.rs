@@ -103,13 +103,15 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
     if hits.is_empty() {
         return Vec::new();
     }
-    let mut groups: BTreeMap<(usize, &str), (usize, u32, bool)> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, &str), (usize, u32, Option<usize>)> = BTreeMap::new();
     for (i, h) in hits.iter().enumerate() {
         let g = groups
             .entry((h.rule, h.normalized.as_str()))
-            .or_insert((i, 0, false));
+            .or_insert((i, 0, None));
         g.1 += 1;
-        g.2 |= h.evasion;
+        if h.evasion && g.2.is_none() {
+            g.2 = Some(i);
+        }
     }
     let post_ref = post_ref(post);
     let mut out: Vec<Finding> = groups
@@ -152,8 +154,8 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
                 char_start,
                 char_end,
                 snippet: snippet(text, h.start, h.end),
-                evasion,
-                evasions: Vec::new(),
+                evasion: evasion.is_some(),
+                evasions: evasion.map_or_else(Vec::new, |i| hits[i].evasions.labels()),
                 comment_id: String::new(),
                 detail: String::new(),
                 novelty: Novelty::New,

@@ -18,7 +18,12 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
-use super::normalize::{classify, compact_form, folded_form, is_disguised, CharClass, Normalized};
+use super::normalize::{
+    classify, compact_form, folded_form, span_transforms, CharClass, Normalized,
+};
+use super::pinyin;
+use super::segment::{self, inside_container, Container};
+use super::transforms::Transforms;
 use super::validate::Validator;
 use crate::model::{Field, Hit};
 use crate::rules::RuleSet;
@@ -27,6 +32,13 @@ use crate::rules::RuleSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Use {
     Keyword(u32),
+    /// A generated spelling (pinyin) of the keyword pattern `canon` of rule
+    /// `rule`; `via` holds its `Transforms` flag.
+    Variant {
+        rule: u32,
+        canon: u32,
+        via: u16,
+    },
     Prefilter(u32),
     Allow(u32),
     Require(u32),
@@ -42,6 +54,12 @@ struct Pattern {
     first: Edge,
     last: Edge,
     uses: Vec<Use>,
+    /// A generated spelling: ASCII boundaries are checked against the
+    /// original text's neighbours, so `du bo` stands apart in `play du bo`.
+    variant: bool,
+    /// Dictionary words that contain this keyword and cancel its hits for
+    /// rules with word boundaries (see [`segment`]).
+    containers: Vec<Container>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +90,18 @@ struct CompiledRule {
     window: Option<usize>,
     has_require: bool,
     has_forbid: bool,
+    word_boundary: bool,
+    numerals: bool,
+}
+
+/// Keywords of the rules with `repeat = true`, matched on the text with
+/// runs of a repeated character collapsed.
+#[derive(Debug)]
+struct RepeatSet {
+    automaton: AhoCorasick,
+    /// Per pattern: (rule, canonical keyword pattern in the main automaton).
+    uses: Vec<Vec<(u32, u32)>>,
+    edges: Vec<(Edge, Edge)>,
 }
 
 /// Every rule of a [`RuleSet`], compiled for scanning.
@@ -87,6 +117,9 @@ pub struct Matcher {
     /// Rules whose regex has no prefilter words, and the set that screens them.
     unfiltered: Vec<usize>,
     unfiltered_set: Option<RegexSet>,
+    repeat: Option<RepeatSet>,
+    /// Rules with `numerals = true`.
+    numeral_rules: Vec<usize>,
 }
 
 /// An error compiling a rule set that loaded cleanly (e.g. an automaton too
@@ -107,10 +140,10 @@ impl Matcher {
     pub fn new(set: &RuleSet) -> Result<Matcher, CompileError> {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<Pattern> = Vec::new();
-        let mut add = |word: &str, usage: Use| {
+        let mut add = |word: &str, usage: Use| -> Option<usize> {
             let text = compact_form(word);
             if text.is_empty() {
-                return;
+                return None;
             }
             let i = *index.entry(text.clone()).or_insert_with(|| {
                 patterns.push(Pattern {
@@ -118,19 +151,51 @@ impl Matcher {
                     last: edge(text.chars().next_back()),
                     text,
                     uses: Vec::new(),
+                    variant: false,
+                    containers: Vec::new(),
                 });
                 patterns.len() - 1
             });
             if !patterns[i].uses.contains(&usage) {
                 patterns[i].uses.push(usage);
             }
+            if matches!(usage, Use::Variant { .. }) {
+                patterns[i].variant = true;
+            }
+            Some(i)
         };
         let mut rules = Vec::with_capacity(set.rules.len());
         let mut unfiltered = Vec::new();
+        // (collapsed keyword, rule, canonical pattern) for `repeat` rules.
+        let mut repeat_words: Vec<(String, u32, u32)> = Vec::new();
         for (ri, rule) in set.rules.iter().enumerate() {
             let r = ri as u32;
             for w in &rule.keywords {
-                add(w, Use::Keyword(r));
+                let Some(canon) = add(w, Use::Keyword(r)) else {
+                    continue;
+                };
+                let text = compact_form(w);
+                if rule.options.pinyin {
+                    for v in pinyin::variants(&text) {
+                        add(
+                            &v,
+                            Use::Variant {
+                                rule: r,
+                                canon: canon as u32,
+                                via: Transforms::PINYIN,
+                            },
+                        );
+                    }
+                }
+                if rule.options.repeat {
+                    let mut collapsed = String::new();
+                    collapse_runs(&text, |c, _, _| collapsed.push(c));
+                    // Keywords with a doubled character of their own
+                    // (哈哈) or of one character would match everyday text.
+                    if collapsed == text && collapsed.chars().nth(1).is_some() {
+                        repeat_words.push((collapsed, r, canon as u32));
+                    }
+                }
             }
             let mut literal_prefilter = Vec::new();
             for w in &rule.prefilter {
@@ -171,8 +236,13 @@ impl Matcher {
                 window: rule.context.as_ref().and_then(|c| c.window),
                 has_require: rule.context.as_ref().is_some_and(|c| !c.require.is_empty()),
                 has_forbid: rule.context.as_ref().is_some_and(|c| !c.forbid.is_empty()),
+                word_boundary: rule.options.word_boundary,
+                numerals: rule.options.numerals && rule.regex.is_some(),
             });
         }
+        attach_containers(&mut patterns, &rules);
+        let repeat = build_repeat(repeat_words)?;
+        let numeral_rules = (0..rules.len()).filter(|&i| rules[i].numerals).collect();
         let automaton = if patterns.is_empty() {
             None
         } else {
@@ -206,6 +276,8 @@ impl Matcher {
             rules,
             unfiltered,
             unfiltered_set,
+            repeat,
+            numeral_rules,
         })
     }
 
@@ -223,7 +295,13 @@ impl Matcher {
         scratch.reset(self.rules.len());
         scratch.norm.normalize(text);
         self.find_words(text, scratch);
+        if self.repeat.is_some() {
+            self.find_repeats(text, scratch);
+        }
         self.run_regexes(text, scratch);
+        if !self.numeral_rules.is_empty() {
+            self.run_numeral_regexes(text, scratch);
+        }
         let first = out.len();
         for cand in &scratch.candidates {
             let rule = cand.rule as usize;
@@ -232,23 +310,26 @@ impl Matcher {
             }
             let (start, end) = (cand.start as usize, cand.end as usize);
             let original = &text[start..end];
-            let (normalized, evasion) = match cand.pattern {
+            let (normalized, mut evasions) = match cand.pattern {
                 Some(p) => (
                     self.patterns[p as usize].text.clone(),
-                    original.chars().any(is_disguised) || odd_case(original),
+                    span_transforms(original, true),
                 ),
-                None => (
-                    compact_form(original),
-                    regex_evasion(original) || odd_case(original),
+                None if cand.via & Transforms::NUMERAL != 0 => (
+                    numerals_to_digits(&compact_form(original)),
+                    regex_transforms(original),
                 ),
+                None => (compact_form(original), regex_transforms(original)),
             };
+            evasions.insert(cand.via);
             out.push(Hit {
                 rule,
                 field,
                 start,
                 end,
                 normalized,
-                evasion,
+                evasion: !evasions.is_empty(),
+                evasions,
             });
         }
         out[first..].sort_by_key(|h| (h.start, h.end, h.rule));
@@ -259,22 +340,43 @@ impl Matcher {
         let compact = s.norm.compact.as_str();
         for m in ac.find_overlapping_iter(compact) {
             let p = &self.patterns[m.pattern().as_usize()];
-            if p.first != Edge::None && edge(compact[..m.start()].chars().next_back()) == p.first {
-                continue;
-            }
-            if p.last != Edge::None && edge(compact[m.end()..].chars().next()) == p.last {
-                continue;
-            }
             let (os, oe) = s.norm.compact_to_original(text, m.start(), m.end());
+            let (before, after) = if p.variant {
+                (text[..os].chars().next_back(), text[oe..].chars().next())
+            } else {
+                (
+                    compact[..m.start()].chars().next_back(),
+                    compact[m.end()..].chars().next(),
+                )
+            };
+            if p.first != Edge::None && edge(before) == p.first {
+                continue;
+            }
+            if p.last != Edge::None && edge(after) == p.last {
+                continue;
+            }
+            let inside = !p.containers.is_empty()
+                && inside_container(compact, m.start(), m.end(), &p.containers);
             let span = Span {
                 rule: 0,
                 start: os as u32,
                 end: oe as u32,
                 pattern: Some(m.pattern().as_u32()),
+                via: 0,
             };
             for &u in &p.uses {
                 match u {
-                    Use::Keyword(r) => s.candidates.push(Span { rule: r, ..span }),
+                    Use::Keyword(r) => {
+                        if !(inside && self.rules[r as usize].word_boundary) {
+                            s.candidates.push(Span { rule: r, ..span })
+                        }
+                    }
+                    Use::Variant { rule, canon, via } => s.candidates.push(Span {
+                        rule,
+                        pattern: Some(canon),
+                        via,
+                        ..span
+                    }),
                     Use::Prefilter(r) => s.prefiltered[r as usize] = true,
                     Use::Allow(r) => s.allows.push(Span { rule: r, ..span }),
                     Use::Require(r) => s.requires.push(Span { rule: r, ..span }),
@@ -304,6 +406,7 @@ impl Matcher {
                     start: os as u32,
                     end: oe as u32,
                     pattern: None,
+                    via: 0,
                 });
             };
             if rule.regex_group {
@@ -338,6 +441,143 @@ impl Matcher {
         s.candidates = candidates;
     }
 
+    /// Keyword hits of `repeat` rules on the compact view with runs of a
+    /// repeated character collapsed (`赌赌赌博` → `赌博`). Only hits that
+    /// needed the collapse are added; plain hits inside them are dropped.
+    fn find_repeats(&self, text: &str, s: &mut Scratch) {
+        let Some(rs) = &self.repeat else { return };
+        let compact = s.norm.compact.as_str();
+        if !has_run(compact) {
+            return;
+        }
+        s.rep.clear();
+        s.rep_start.clear();
+        s.rep_end.clear();
+        let mut any = false;
+        {
+            let (rep, starts, ends) = (&mut s.rep, &mut s.rep_start, &mut s.rep_end);
+            collapse_runs(compact, |c, start, end| {
+                any |= end - start > c.len_utf8();
+                rep.push(c);
+                for _ in 0..c.len_utf8() {
+                    starts.push(start as u32);
+                    ends.push(end as u32);
+                }
+            });
+        }
+        if !any {
+            return;
+        }
+        let first_new = s.candidates.len();
+        for m in rs.automaton.find_overlapping_iter(s.rep.as_str()) {
+            let cs = s.rep_start[m.start()] as usize;
+            let ce = s.rep_end[m.end() - 1] as usize;
+            if ce - cs == m.len() {
+                continue; // no repeat inside: the plain pass has it
+            }
+            let (first, last) = rs.edges[m.pattern().as_usize()];
+            if first != Edge::None && edge(compact[..cs].chars().next_back()) == first {
+                continue;
+            }
+            if last != Edge::None && edge(compact[ce..].chars().next()) == last {
+                continue;
+            }
+            let (os, oe) = s.norm.compact_to_original(text, cs, ce);
+            for &(rule, canon) in &rs.uses[m.pattern().as_usize()] {
+                s.candidates.push(Span {
+                    rule,
+                    start: os as u32,
+                    end: oe as u32,
+                    pattern: Some(canon),
+                    via: Transforms::REPEAT,
+                });
+            }
+        }
+        if s.candidates.len() > first_new {
+            let (old, new) = s.candidates.split_at(first_new);
+            let new = new.to_vec();
+            let keep: Vec<bool> = old
+                .iter()
+                .map(|c| {
+                    !new.iter().any(|n| {
+                        n.rule == c.rule
+                            && n.pattern == c.pattern
+                            && n.start <= c.start
+                            && c.end <= n.end
+                    })
+                })
+                .collect();
+            let mut i = 0;
+            s.candidates.retain(|_| {
+                let k = keep.get(i).copied().unwrap_or(true);
+                i += 1;
+                k
+            });
+        }
+    }
+
+    /// Regexes of `numerals` rules on the folded view with Chinese numerals
+    /// read as digits (`一三八` → `138`, `壹` → `1`). Runs only where the
+    /// text has a numeral; adds only matches that read one.
+    fn run_numeral_regexes(&self, text: &str, s: &mut Scratch) {
+        let folded = s.norm.folded.as_str();
+        if !has_numeral_number(folded) {
+            return;
+        }
+        s.num.clear();
+        s.num_src.clear();
+        for (i, c) in folded.char_indices() {
+            let d = numeral_digit(c).unwrap_or(c);
+            s.num.push(d);
+            for _ in 0..d.len_utf8() {
+                s.num_src.push(i as u32);
+            }
+        }
+        let view = s.num.as_str();
+        for &ri in &self.numeral_rules {
+            let rule = &self.rules[ri];
+            let Some(re) = &rule.regex else { continue };
+            if rule.has_prefilter && !s.prefiltered[ri] {
+                continue;
+            }
+            let mut emit = |vs: usize, ve: usize| {
+                if vs >= ve {
+                    return;
+                }
+                let fs = s.num_src[vs] as usize;
+                let last = s.num_src[ve - 1] as usize;
+                let fe = last + folded[last..].chars().next().map_or(0, char::len_utf8);
+                if fe - fs == ve - vs {
+                    return; // no numeral read: the plain pass has it
+                }
+                if let Some(v) = rule.validator {
+                    if !v.check(&view[vs..ve]) {
+                        return;
+                    }
+                }
+                let (os, oe) = s.norm.folded_to_original(text, fs, fe);
+                s.candidates.push(Span {
+                    rule: ri as u32,
+                    start: os as u32,
+                    end: oe as u32,
+                    pattern: None,
+                    via: Transforms::NUMERAL,
+                });
+            };
+            if rule.regex_group {
+                for caps in re.captures_iter(view) {
+                    if let Some(m) = caps.name("m") {
+                        emit(m.start(), m.end());
+                    }
+                }
+            } else {
+                for m in re.find_iter(view) {
+                    emit(m.start(), m.end());
+                }
+            }
+        }
+    }
+
     fn is_allowed(&self, c: &Span, s: &Scratch) -> bool {
         s.allows
             .iter()
@@ -362,53 +602,213 @@ impl Matcher {
     }
 }
 
-/// Whether a regex match shows evasion: a folded or invisible character, or
-/// a space between two Han characters (`机 密`), which Chinese text does not
-/// use. The ideographic space (`秘　密`) is official-document typesetting,
-/// punctuation and symbols (`绝密★`, `通知】受`) are the text's own, and
-/// spaces between digits (`138 1234 5678`) are ordinary formatting.
-fn regex_evasion(original: &str) -> bool {
+/// The evasions a regex match shows: folded or invisible characters (see
+/// [`span_transforms`]), and spaces between two Han characters (`机 密`),
+/// which Chinese text does not use, counted as skipped. The ideographic
+/// space (`秘　密`) is official-document typesetting, punctuation and
+/// symbols (`绝密★`, `通知】受`) are the text's own, and spaces between
+/// digits (`138 1234 5678`) are ordinary formatting.
+fn regex_transforms(original: &str) -> Transforms {
+    let mut out = span_transforms(original, false);
     let mut prev_han = false;
-    let mut gap = false;
+    let mut gap = 0usize;
     for c in original.chars() {
         match classify(c) {
-            CharClass::Noise if c.is_whitespace() && c != '\u{3000}' => gap = true,
-            CharClass::Noise => {
+            CharClass::Noise if c.is_whitespace() && c != '\u{3000}' => gap += 1,
+            CharClass::Noise | CharClass::Break => {
                 prev_han = false;
-                gap = false;
+                gap = 0;
             }
-            CharClass::Break => {
-                prev_han = false;
-                gap = false;
-            }
-            CharClass::Drop => return true,
+            CharClass::Drop => {}
             CharClass::Text => {
-                if is_disguised(c) {
-                    return true;
-                }
                 let han = is_han(c);
-                if han && prev_han && gap {
-                    return true;
+                if han && prev_han && gap > 0 {
+                    out.add_skipped(gap);
                 }
                 prev_han = han;
-                gap = false;
+                gap = 0;
             }
+        }
+    }
+    out
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
+}
+
+/// Calls `f(c, start, end)` for each run of one character in `s`, where
+/// `start..end` is the run's byte range; runs of ASCII characters are not
+/// collapsed (`qq`, `100` stay), only runs of others (`赌赌赌`).
+fn collapse_runs(s: &str, mut f: impl FnMut(char, usize, usize)) {
+    let mut run: Option<(char, usize)> = None;
+    for (i, c) in s.char_indices() {
+        match run {
+            Some((r, _)) if r == c && !c.is_ascii() => {}
+            Some((r, start)) => {
+                f(r, start, i);
+                run = Some((c, i));
+            }
+            None => run = Some((c, i)),
+        }
+    }
+    if let Some((r, start)) = run {
+        f(r, start, s.len());
+    }
+}
+
+/// True when `s` has two equal non-ASCII characters in a row (cheap: no
+/// decoding beyond comparing neighbours).
+fn has_run(s: &str) -> bool {
+    let mut prev = None;
+    for c in s.chars() {
+        if !c.is_ascii() && prev == Some(c) {
+            return true;
+        }
+        prev = Some(c);
+    }
+    false
+}
+
+/// True when `s` has a number that a numeral reading could complete: four
+/// or more numerals and digits with at least one Chinese numeral, noise
+/// allowed between them, no letter or other Han character (`一三八 1234`,
+/// `hs八八九九`), so everyday text (`一起`, `第一`, `2026年`) skips the pass.
+fn has_numeral_number(s: &str) -> bool {
+    let (mut count, mut numeral) = (0usize, false);
+    for c in s.chars() {
+        if is_numeral(c) {
+            count += 1;
+            numeral = true;
+        } else if c.is_ascii_digit() {
+            count += 1;
+        } else if c.is_ascii_alphabetic() || is_han(c) {
+            count = 0;
+            numeral = false;
+        }
+        if numeral && count >= 4 {
+            return true;
         }
     }
     false
 }
 
-/// A lowercase ASCII letter directly followed by an uppercase one (`vX`,
-/// `wEiXin`): no ordinary spelling does that.
-fn odd_case(original: &str) -> bool {
-    original
-        .as_bytes()
-        .windows(2)
-        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+/// Every Chinese numeral [`numeral_digit`] reads.
+const NUMERALS: [char; 21] = [
+    '〇', '零', '一', '幺', '壹', '二', '贰', '三', '叁', '四', '肆', '五', '伍', '六', '陆', '七',
+    '柒', '八', '捌', '九', '玖',
+];
+
+/// One bit per code point of the Basic Multilingual Plane: is it in [`NUMERALS`]?
+static NUMERAL_BITS: [u64; 1024] = {
+    let mut bits = [0u64; 1024];
+    let mut i = 0;
+    while i < NUMERALS.len() {
+        let cp = NUMERALS[i] as usize;
+        bits[cp >> 6] |= 1 << (cp & 63);
+        i += 1;
+    }
+    bits
+};
+
+/// True for a Chinese numeral (one table load: this runs on every character
+/// of every text when a rule has `numerals = true`).
+#[inline]
+fn is_numeral(c: char) -> bool {
+    let cp = c as usize;
+    cp < 0x10000 && NUMERAL_BITS[cp >> 6] >> (cp & 63) & 1 == 1
 }
 
-fn is_han(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
+/// The digit a Chinese numeral stands for in a number written out
+/// (`〇零一二三四五六七八九`, `幺` for 1, financial `壹贰叁肆伍陆柒捌玖`).
+fn numeral_digit(c: char) -> Option<char> {
+    Some(match c {
+        '〇' | '零' => '0',
+        '一' | '幺' | '壹' => '1',
+        '二' | '贰' => '2',
+        '三' | '叁' => '3',
+        '四' | '肆' => '4',
+        '五' | '伍' => '5',
+        '六' | '陆' => '6',
+        '七' | '柒' => '7',
+        '八' | '捌' => '8',
+        '九' | '玖' => '9',
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+#[test]
+fn numeral_table_and_digits_agree() {
+    for cp in 0u32..0x10000 {
+        if let Some(c) = char::from_u32(cp) {
+            assert_eq!(is_numeral(c), numeral_digit(c).is_some(), "{c}");
+        }
+    }
+    assert!(has_numeral_number("电话一三八一"));
+    assert!(has_numeral_number("hs八八九九"));
+    assert!(!has_numeral_number("大家一起来，第一名"));
+    assert!(!has_numeral_number("2026年"));
+}
+
+/// `s` with Chinese numerals replaced by digits.
+fn numerals_to_digits(s: &str) -> String {
+    s.chars().map(|c| numeral_digit(c).unwrap_or(c)).collect()
+}
+
+/// Gives each keyword pattern of a rule with word boundaries its
+/// containers from the segmentation dictionary.
+fn attach_containers(patterns: &mut [Pattern], rules: &[CompiledRule]) {
+    let wanted: Vec<usize> = (0..patterns.len())
+        .filter(|&i| {
+            !patterns[i].variant
+                && patterns[i].uses.iter().any(|u| match u {
+                    Use::Keyword(r) => rules[*r as usize].word_boundary,
+                    _ => false,
+                })
+        })
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let words: Vec<&str> = wanted.iter().map(|&i| patterns[i].text.as_str()).collect();
+    let containers = segment::dictionary().containers(&words);
+    for (i, list) in wanted.into_iter().zip(containers) {
+        patterns[i].containers = list;
+    }
+}
+
+fn build_repeat(words: Vec<(String, u32, u32)>) -> Result<Option<RepeatSet>, CompileError> {
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut uses: Vec<Vec<(u32, u32)>> = Vec::new();
+    for (text, rule, canon) in words {
+        let i = *index.entry(text.clone()).or_insert_with(|| {
+            texts.push(text);
+            uses.push(Vec::new());
+            texts.len() - 1
+        });
+        if !uses[i].contains(&(rule, canon)) {
+            uses[i].push((rule, canon));
+        }
+    }
+    let edges = texts
+        .iter()
+        .map(|t| (edge(t.chars().next()), edge(t.chars().next_back())))
+        .collect();
+    let automaton = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .kind(automaton_kind(texts.len()))
+        .build(&texts)
+        .map_err(|e| CompileError(format!("cannot build the repeat automaton: {e}")))?;
+    Ok(Some(RepeatSet {
+        automaton,
+        uses,
+        edges,
+    }))
 }
 
 /// Word counts up to which the automaton is a full DFA.
@@ -450,6 +850,9 @@ struct Span {
     end: u32,
     /// The automaton pattern, for word hits; `None` for regex hits.
     pattern: Option<u32>,
+    /// Transformations the match needed beyond folding (pinyin, repeat,
+    /// numerals): `Transforms` flags.
+    via: u16,
 }
 
 /// Per-thread working memory for [`Matcher::scan`]; reuse it across texts.
@@ -461,6 +864,13 @@ pub struct Scratch {
     requires: Vec<Span>,
     forbids: Vec<Span>,
     prefiltered: Vec<bool>,
+    /// The compact view with runs collapsed, and each byte's run in it.
+    rep: String,
+    rep_start: Vec<u32>,
+    rep_end: Vec<u32>,
+    /// The folded view with numerals as digits, and each byte's folded offset.
+    num: String,
+    num_src: Vec<u32>,
 }
 
 impl Scratch {

@@ -8,10 +8,14 @@
 //!
 //! [`Engine`] bundles a loaded rule set with its compiled matcher.
 
+pub mod confusables;
 pub mod findings;
 pub mod fused;
 pub mod matcher;
 pub mod normalize;
+pub mod pinyin;
+pub mod segment;
+pub mod transforms;
 pub mod validate;
 
 pub use matcher::{CompileError, Matcher, Scratch};

@@ -25,6 +25,9 @@ use std::sync::OnceLock;
 use unicode_general_category::{get_general_category, GeneralCategory as Gc};
 use unicode_normalization::UnicodeNormalization;
 
+use super::confusables::{cjk_lookalike, latin_confusable};
+use super::transforms::Transforms;
+
 /// What normalization does with one original character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CharClass {
@@ -40,10 +43,13 @@ pub enum CharClass {
     Break,
 }
 
-// Table entry layout: tag in the top 3 bits, payload (a char or an index
-// into the expansion list) in the low 29 bits.
+// Table entry layout: tag in the top 3 bits, the fold's reasons (the low
+// byte of the `Transforms` flags: full-width, traditional, look-alike, case,
+// invisible) in the next 8 bits, payload (a char or an index into the
+// expansion list) in the low 21 bits.
 const TAG_SHIFT: u32 = 29;
-const PAYLOAD: u32 = (1 << TAG_SHIFT) - 1;
+const REASON_SHIFT: u32 = 21;
+const PAYLOAD: u32 = (1 << REASON_SHIFT) - 1;
 const T_TEXT_SAME: u32 = 0;
 const T_TEXT_ONE: u32 = 1;
 const T_MULTI: u32 = 2;
@@ -86,31 +92,46 @@ impl FoldTable {
                 *slot = T_TEXT_SAME << TAG_SHIFT;
                 continue;
             };
-            *slot = match fold_char_slow(c) {
-                SlowFold::Drop => T_DROP << TAG_SHIFT,
-                SlowFold::Break => T_BREAK << TAG_SHIFT,
-                SlowFold::Chars(class, s) => {
-                    let mut it = s.chars();
-                    match (it.next(), it.next()) {
-                        (Some(one), None) => {
-                            let same = one == c;
-                            let tag = match (class, same) {
-                                (CharClass::Noise, true) => T_NOISE_SAME,
-                                (CharClass::Noise, false) => T_NOISE_ONE,
-                                (_, true) => T_TEXT_SAME,
-                                (_, false) => T_TEXT_ONE,
-                            };
-                            (tag << TAG_SHIFT) | one as u32
-                        }
-                        _ => {
-                            expansions.push(expansion(&s));
-                            (T_MULTI << TAG_SHIFT) | (expansions.len() as u32 - 1)
+            let (fold, reasons) = fold_char_slow(c);
+            let reasons = u32::from(reasons) << REASON_SHIFT;
+            *slot = reasons
+                | match fold {
+                    SlowFold::Drop => T_DROP << TAG_SHIFT,
+                    SlowFold::Break => T_BREAK << TAG_SHIFT,
+                    SlowFold::Chars(class, s) => {
+                        let mut it = s.chars();
+                        match (it.next(), it.next()) {
+                            (Some(one), None) => {
+                                let same = one == c;
+                                let tag = match (class, same) {
+                                    (CharClass::Noise, true) => T_NOISE_SAME,
+                                    (CharClass::Noise, false) => T_NOISE_ONE,
+                                    (_, true) => T_TEXT_SAME,
+                                    (_, false) => T_TEXT_ONE,
+                                };
+                                (tag << TAG_SHIFT) | one as u32
+                            }
+                            _ => {
+                                expansions.push(expansion(&s));
+                                (T_MULTI << TAG_SHIFT) | (expansions.len() as u32 - 1)
+                            }
                         }
                     }
-                }
-            };
+                };
         }
         FoldTable { bmp, expansions }
+    }
+
+    /// Why `c` folds the way it does: `Transforms` flags (full-width,
+    /// traditional, look-alike, case, invisible).
+    #[inline]
+    fn reasons(&self, c: char) -> u16 {
+        let cp = c as u32;
+        if cp < 0x10000 {
+            ((self.bmp[cp as usize] >> REASON_SHIFT) & 0xFF) as u16
+        } else {
+            u16::from(fold_char_slow(c).1)
+        }
     }
 
     #[inline]
@@ -204,7 +225,9 @@ fn lookalike(c: char) -> char {
         'і' | 'ι' | 'ӏ' => 'i',
         'ј' => 'j',
         'к' | 'κ' => 'k',
-        'м' | 'М' => 'm',
+        'м' | 'М' | 'Μ' => 'm',
+        'Ν' => 'n',
+        'Υ' => 'y',
         'о' | 'ο' | 'σ' => 'o',
         'р' | 'ρ' => 'p',
         'ԛ' => 'q',
@@ -234,28 +257,78 @@ fn to_simplified(c: char) -> char {
     }
 }
 
-fn fold_char_slow(c: char) -> SlowFold {
+/// Full-width and half-width forms, and the ideographic space.
+fn is_width_form(c: char) -> bool {
+    matches!(c, '\u{3000}' | '\u{FF01}'..='\u{FFEF}')
+}
+
+/// Folds one character the slow way and says why it changed (a byte of
+/// `Transforms` flags).
+fn fold_char_slow(c: char) -> (SlowFold, u8) {
+    const FULL_WIDTH: u8 = Transforms::FULL_WIDTH as u8;
+    const TRADITIONAL: u8 = Transforms::TRADITIONAL as u8;
+    const LOOK_ALIKE: u8 = Transforms::LOOK_ALIKE as u8;
+    const CASE: u8 = Transforms::CASE as u8;
+    const INVISIBLE: u8 = Transforms::INVISIBLE as u8;
     if is_break(c) {
-        return SlowFold::Break;
+        return (SlowFold::Break, 0);
     }
     if is_drop(c) {
-        return SlowFold::Drop;
+        return (SlowFold::Drop, INVISIBLE);
     }
+    let mut reasons = 0u8;
     let mut out = String::new();
+    let mut nfkc = c.nfkc();
+    if !(nfkc.next() == Some(c) && nfkc.next().is_none()) {
+        reasons |= if is_width_form(c) {
+            FULL_WIDTH
+        } else {
+            LOOK_ALIKE
+        };
+    }
     for k in c.nfkc() {
-        for l in lookalike(k).to_lowercase() {
-            let l = lookalike(to_simplified(l));
-            if !is_drop(l) {
-                out.push(l);
+        // A capital that looks like a Latin letter folds to it before
+        // lowercasing (`Ь` → b), except to `l`: UTS #39 puts capital I and
+        // small l together, and a capital I look-alike means i.
+        let k2 = match latin_confusable(k) {
+            Some(x) if k.is_uppercase() && x != 'l' => x,
+            _ => lookalike(k),
+        };
+        if k2 != k {
+            reasons |= LOOK_ALIKE;
+        }
+        for l in k2.to_lowercase() {
+            if l != k2 {
+                reasons |= CASE;
+            }
+            let s = to_simplified(l);
+            if s != l {
+                reasons |= TRADITIONAL;
+            }
+            let mut m = lookalike(s);
+            if let Some(x) = latin_confusable(m).or_else(|| cjk_lookalike(m)) {
+                m = x;
+            }
+            if m != s {
+                reasons |= LOOK_ALIKE;
+            }
+            if !is_drop(m) {
+                out.push(m);
+            } else {
+                reasons |= INVISIBLE;
             }
         }
     }
+    (classify_folded(c, out), reasons)
+}
+
+fn classify_folded(c: char, out: String) -> SlowFold {
     let mut it = out.chars();
     match (it.next(), it.next()) {
         (None, _) => SlowFold::Drop,
         (Some(one), None) if is_break(one) => SlowFold::Break,
         (Some(one), None) => {
-            let class = if is_noise(one) || is_noise(c) {
+            let class = if is_noise(one) || (is_noise(c) && !one.is_alphanumeric()) {
                 CharClass::Noise
             } else {
                 CharClass::Text
@@ -277,7 +350,7 @@ fn fold_char_slow(c: char) -> SlowFold {
 pub fn classify(c: char) -> CharClass {
     match table().lookup(c) {
         Fold::Same(class) | Fold::One(class, _) => class,
-        Fold::Multi(usize::MAX) => match fold_char_slow(c) {
+        Fold::Multi(usize::MAX) => match fold_char_slow(c).0 {
             SlowFold::Drop => CharClass::Drop,
             SlowFold::Break => CharClass::Break,
             SlowFold::Chars(class, _) => class,
@@ -300,6 +373,52 @@ pub fn is_disguised(c: char) -> bool {
         return false;
     }
     !matches!(table().lookup(c), Fold::Same(CharClass::Text))
+}
+
+/// The transformations a match needed, from the original text it covers:
+/// the fold reasons of its characters, invisible characters, and the noise
+/// characters skipped between them (`skip_noise`; regex matches count their
+/// own noise separately). Odd letter case counts only in mixed-case spellings
+/// (`vX`), not in ordinary capitals (`QQ`).
+///
+/// Cost: one table lookup per character of the match.
+pub fn span_transforms(original: &str, skip_noise: bool) -> Transforms {
+    let t = table();
+    let mut out = Transforms::none();
+    for c in original.chars() {
+        match classify(c) {
+            CharClass::Noise => {
+                if skip_noise {
+                    out.add_skipped(1);
+                }
+            }
+            // Sentence ends in a regex match are the text's own (`！`).
+            CharClass::Break => {}
+            CharClass::Text | CharClass::Drop => out.insert(t.reasons(c)),
+        }
+    }
+    if !odd_case(original) {
+        out.remove(Transforms::CASE);
+    } else {
+        out.insert(Transforms::CASE);
+    }
+    out
+}
+
+/// A lowercase ASCII letter directly followed by an uppercase one (`vX`,
+/// `wEiXin`): no ordinary spelling does that.
+pub fn odd_case(original: &str) -> bool {
+    original
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
+/// The fold reasons of one character (`Transforms` flags: full-width,
+/// traditional, look-alike, case, invisible); empty for characters that
+/// fold to themselves.
+pub fn fold_reasons(c: char) -> Transforms {
+    Transforms::of(table().reasons(c))
 }
 
 /// Reusable buffers holding the two normalized views of one text and their
@@ -371,7 +490,7 @@ impl Normalized {
 
     #[cold]
     fn push_slow(&mut self, c: char, pos: u32) {
-        match fold_char_slow(c) {
+        match fold_char_slow(c).0 {
             SlowFold::Drop => {}
             SlowFold::Break => self.push_both(c, pos),
             SlowFold::Chars(CharClass::Noise, s) => {
@@ -480,6 +599,51 @@ mod tests {
     fn lookalikes_fold_to_latin() {
         assert_eq!(compact_form("QQ号"), "qq号");
         assert_eq!(compact_form("Ѕех"), "sex");
+        assert_eq!(compact_form("ΝΥΜ"), "nym", "Greek capitals look Latin");
+        // UTS #39 confusables beyond the hand table
+        assert_eq!(compact_form("ɑpp"), "app");
+        assert_eq!(compact_form("ᴠɪp"), "vip");
+        // circled, parenthesised, superscript, styled (non-BMP) letters and digits
+        assert_eq!(compact_form("ⓥⓧ"), "vx");
+        assert_eq!(compact_form("⒱⒳"), "vx");
+        assert_eq!(compact_form("ᵛˣ"), "vx");
+        assert_eq!(compact_form("𝐀𝒜𝔸𝕧𝖝"), "aaavx");
+        assert_eq!(compact_form("①⑶⒏¹₂"), "13812");
+        // CJK look-alikes from data/cjk_lookalikes.txt
+        assert_eq!(compact_form("冰毐"), "冰毒");
+        assert_eq!(compact_form("麻薬"), "麻药");
+    }
+
+    #[test]
+    fn fold_reasons_name_the_fold() {
+        let r = |c: char| fold_reasons(c).labels();
+        assert_eq!(r('Ｑ'), ["full_width", "case"]);
+        assert_eq!(r('賭'), ["traditional"]);
+        assert_eq!(r('ѕ'), ["look_alike"]);
+        assert_eq!(r('毐'), ["look_alike"]);
+        assert_eq!(r('①'), ["look_alike"]);
+        assert_eq!(r('𝐀'), ["look_alike", "case"]);
+        assert_eq!(r('\u{200b}'), ["invisible"]);
+        assert!(r('赌').is_empty());
+        assert!(r('a').is_empty());
+    }
+
+    #[test]
+    fn everyday_cjk_never_folds_to_latin() {
+        // No Han character of the BMP may become an ASCII letter or digit,
+        // except the curated look-alikes of data/cjk_lookalikes.txt (卩 → p).
+        let curated = super::super::confusables::cjk_table();
+        for cp in 0x4E00u32..=0x9FFF {
+            let c = char::from_u32(cp).unwrap();
+            if curated.iter().any(|&(from, _)| from == c) {
+                continue;
+            }
+            let f = compact_form(&c.to_string());
+            assert!(
+                !f.chars().any(|x| x.is_ascii_alphanumeric()),
+                "{c} folds to {f}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Context, Origin, Pack, Rule, RuleError, RuleErrors, RuleSet};
+use super::{Context, Origin, Pack, Rule, RuleError, RuleErrors, RuleOptions, RuleSet};
 use crate::engine::normalize::{compact_form, folded_form, is_break_char};
 use crate::engine::validate::Validator;
 use crate::error::line_of;
@@ -369,6 +369,23 @@ impl FileCtx<'_> {
                 "prefilter words gate a regex: add a regex or move them to keywords".into(),
             );
         }
+        let no_keywords = raw.keywords.is_empty() && raw.keywords_file.is_none();
+        for (on, what) in [(raw.repeat, "repeat"), (raw.pinyin, "pinyin")] {
+            if on && no_keywords {
+                self.push(
+                    line,
+                    rid,
+                    format!("`{what} = true` applies to keywords and the rule has none: remove it or add keywords"),
+                );
+            }
+        }
+        if raw.numerals && raw.regex.is_none() {
+            self.push(
+                line,
+                rid,
+                "`numerals = true` lets a regex read Chinese numerals as digits and the rule has no regex: remove it or add a regex".into(),
+            );
+        }
         if !(1..=15).contains(&raw.article) {
             self.push(
                 line,
@@ -444,6 +461,12 @@ impl FileCtx<'_> {
             context,
             examples: raw.examples,
             counter_examples: raw.counter_examples,
+            options: RuleOptions {
+                repeat: raw.repeat,
+                pinyin: raw.pinyin,
+                word_boundary: raw.word_boundary.unwrap_or(true),
+                numerals: raw.numerals,
+            },
             origin,
         })
     }
@@ -523,6 +546,14 @@ struct RawRule {
     examples: Vec<String>,
     #[serde(default)]
     counter_examples: Vec<String>,
+    #[serde(default)]
+    repeat: bool,
+    #[serde(default)]
+    pinyin: bool,
+    #[serde(default)]
+    word_boundary: Option<bool>,
+    #[serde(default)]
+    numerals: bool,
 }
 
 #[derive(Deserialize)]

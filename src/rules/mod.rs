@@ -85,8 +85,38 @@ pub struct Rule {
     pub examples: Vec<String>,
     /// Texts the rule must not fire on.
     pub counter_examples: Vec<String>,
+    /// Evasion options (all off but `word_boundary`).
+    pub options: RuleOptions,
     /// Where the rule is defined.
     pub origin: Origin,
+}
+
+/// Per-rule evasion options (`repeat`, `pinyin`, `word_boundary`,
+/// `numerals` in the rule TOML). Each costs scan time only for the rules
+/// that turn it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleOptions {
+    /// Keywords also match with characters repeated (`赌赌赌博` for `赌博`).
+    pub repeat: bool,
+    /// Keywords of two or more Han characters also match in full pinyin
+    /// (`dubo`, `du bo`, `DuBo`) and mixed Han/pinyin (`du博`, `赌bo`).
+    pub pinyin: bool,
+    /// A keyword hit strictly inside a more frequent dictionary word (`黄色`
+    /// in `黄色预警`) is cancelled. On by default.
+    pub word_boundary: bool,
+    /// The regex also sees Chinese numerals as digits (`一三八` → `138`).
+    pub numerals: bool,
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            repeat: false,
+            pinyin: false,
+            word_boundary: true,
+            numerals: false,
+        }
+    }
 }
 
 /// A place in a rule file.

@@ -13,7 +13,8 @@
 //!   floor; no normalization, so it misses every evasion);
 //! - `two_pass`: what the engine does today for keywords:
 //!   [`Normalized::normalize`] (folded + compact views with per-byte maps),
-//!   then a DFA over the compact view, each hit mapped back to the original;
+//!   then a DFA over the compact view, the matcher's ASCII word-boundary
+//!   check, each hit mapped back to the original;
 //! - `fused`: [`FusedMatcher`]: one loop over the original characters, a
 //!   64K-entry table giving each BMP character's compact bytes (or noise /
 //!   break), the bytes fed straight into a DFA, and a small ring of original
@@ -88,6 +89,19 @@ fn run_two_pass(dfa: &DFA, norm: &mut Normalized, posts: &[&str]) -> Tally {
             dfa.try_find_overlapping(&Input::new(norm.compact.as_str()), &mut state)
                 .expect("overlapping search");
             let Some(m) = state.get_match() else { break };
+            // The matcher's ASCII word boundaries: a word starting (ending)
+            // with a letter or digit does not match next to another one.
+            let c = norm.compact.as_str();
+            let word = &c[m.start()..m.end()];
+            let class =
+                |ch: Option<char>| ch.map(|ch| (ch.is_ascii_alphabetic(), ch.is_ascii_digit()));
+            let first = class(word.chars().next()).filter(|k| k.0 || k.1);
+            let last = class(word.chars().next_back()).filter(|k| k.0 || k.1);
+            if (first.is_some() && class(c[..m.start()].chars().next_back()) == first)
+                || (last.is_some() && class(c[m.end()..].chars().next()) == last)
+            {
+                continue;
+            }
             let (s, e) = norm.compact_to_original(p, m.start(), m.end());
             t.add(s, e);
         }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, OptionalExtension};
 
-use super::sqlite::SqliteStore;
+use super::sqlite::{snapshot_account, SqliteStore};
 use super::{ContactChange, GoneFinding, StoreError};
 use crate::accounts::history::Snapshot;
 use crate::model::Finding;
@@ -50,40 +50,10 @@ impl SqliteStore {
         let mut changes = Vec::new();
         for r in records {
             let data = serde_json::to_value(r).unwrap_or_default();
-            let previous: Option<String> = tx
-                .query_row(
-                    "SELECT data FROM registry_snapshots WHERE account_key = ?1 AND run_id < ?2 ORDER BY run_id DESC LIMIT 1",
-                    params![r.key(), run],
-                    |row| row.get(0),
-                )
-                .optional()
-                .map_err(|e| err("cannot read the previous registry snapshot", e))?;
-            if let Some(prev) =
-                previous.and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
-            {
-                for role in ["leader", "admin"] {
-                    let before = &prev[role];
-                    let now = &data[role];
-                    if before != now {
-                        tx.execute(
-                            "INSERT INTO contact_history (account_key, account_id, role, seen_at, run_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                            params![r.key(), r.id, role, at, run, before.to_string(), now.to_string()],
-                        )
-                        .map_err(|e| err("cannot record a contact change", e))?;
-                        changes.push(ContactChange {
-                            account_id: r.id.clone(),
-                            role: role.to_string(),
-                            before: before["name"].as_str().unwrap_or_default().to_string(),
-                            after: now["name"].as_str().unwrap_or_default().to_string(),
-                        });
-                    }
-                }
-            }
-            tx.execute(
-                "INSERT OR REPLACE INTO registry_snapshots (run_id, account_id, account_key, data) VALUES (?1, ?2, ?3, ?4)",
-                params![run, r.id, r.key(), data.to_string()],
-            )
-            .map_err(|e| err("cannot snapshot the registry", e))?;
+            changes.extend(
+                snapshot_account(&tx, run, at, &r.key(), &r.id, &data)
+                    .map_err(|(w, x)| err(w, x))?,
+            );
         }
         tx.commit()
             .map_err(|e| err("cannot snapshot the registry", e))?;

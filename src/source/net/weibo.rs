@@ -411,31 +411,7 @@ fn parse_comments(
     spec: &Spec<'_>,
     retry: &RetryPolicy,
 ) -> Result<(Vec<Value>, Option<u64>), Failure> {
-    let v: Value = match serde_json::from_slice(&resp.body) {
-        Ok(v) => v,
-        Err(e) => {
-            return Err(Failure::from_status(&resp, what).unwrap_or_else(|| {
-                Failure::Fatal(format!(
-                    "{what}: malformed answer, not JSON ({e}): {}",
-                    resp.excerpt(120)
-                ))
-            }))
-        }
-    };
-    if let Some(code) = error_code(&v) {
-        let msg = cut(str_field(&v, "error"), 160);
-        return Err(classify(code, &msg, what, spec, retry));
-    }
-    if let Some(f) = Failure::from_status(&resp, what) {
-        return Err(f);
-    }
-    if !resp.ok() {
-        return Err(Failure::Fatal(format!(
-            "{what}: HTTP {}: {}",
-            resp.status,
-            resp.excerpt(120)
-        )));
-    }
+    let v = checked_answer(&resp, what, spec, retry, Hints::NONE)?;
     let list = match v.get("comments") {
         Some(Value::Array(a)) => a.clone(),
         Some(Value::Null) | None => Vec::new(),
@@ -535,6 +511,66 @@ fn to_post(id: u64, s: &Value, created: Option<DateTime<FixedOffset>>, uid: &str
     }
 }
 
+/// What to add to the two messages of [`checked_answer`].
+#[derive(Clone, Copy)]
+struct Hints {
+    not_json: &'static str,
+    http: &'static str,
+}
+
+impl Hints {
+    /// No hint (comments: the timeline already proved the base URL).
+    const NONE: Hints = Hints {
+        not_json: "",
+        http: "",
+    };
+    /// Point at `base_url` (the timeline, the first call to a service).
+    const BASE_URL: Hints = Hints {
+        not_json: "; the service may be misbehaving or base_url may point at something else",
+        http: "; check base_url",
+    };
+}
+
+/// The JSON of a Weibo answer, or the failure it reports: not JSON, a Weibo
+/// `error_code` (classified for retries and messages), or an HTTP error.
+/// Shared by the timeline and the comments.
+fn checked_answer(
+    resp: &Response,
+    what: &str,
+    spec: &Spec<'_>,
+    retry: &RetryPolicy,
+    hints: Hints,
+) -> Result<Value, Failure> {
+    let v: Value = match serde_json::from_slice(&resp.body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(Failure::from_status(resp, what).unwrap_or_else(|| {
+                Failure::Fatal(format!(
+                    "{what}: malformed answer, not JSON ({e}): {}{}",
+                    resp.excerpt(120),
+                    hints.not_json
+                ))
+            }))
+        }
+    };
+    if let Some(code) = error_code(&v) {
+        let msg = cut(str_field(&v, "error"), 160);
+        return Err(classify(code, &msg, what, spec, retry));
+    }
+    if let Some(f) = Failure::from_status(resp, what) {
+        return Err(f);
+    }
+    if !resp.ok() {
+        return Err(Failure::Fatal(format!(
+            "{what}: HTTP {}: {}{}",
+            resp.status,
+            resp.excerpt(120),
+            hints.http
+        )));
+    }
+    Ok(v)
+}
+
 /// The `error_code` of a Weibo answer, number or string.
 fn error_code(v: &Value) -> Option<i64> {
     match v.get("error_code")? {
@@ -550,32 +586,7 @@ fn parse_page(
     spec: &Spec<'_>,
     retry: &RetryPolicy,
 ) -> Result<Page, Failure> {
-    let v: Value = match serde_json::from_slice(&resp.body) {
-        Ok(v) => v,
-        Err(e) => {
-            return Err(Failure::from_status(&resp, what).unwrap_or_else(|| {
-                Failure::Fatal(format!(
-                    "{what}: malformed answer, not JSON ({e}): {}; the service may be \
-                     misbehaving or base_url may point at something else",
-                    resp.excerpt(120)
-                ))
-            }))
-        }
-    };
-    if let Some(code) = error_code(&v) {
-        let msg = cut(str_field(&v, "error"), 160);
-        return Err(classify(code, &msg, what, spec, retry));
-    }
-    if let Some(f) = Failure::from_status(&resp, what) {
-        return Err(f);
-    }
-    if !resp.ok() {
-        return Err(Failure::Fatal(format!(
-            "{what}: HTTP {}: {}; check base_url",
-            resp.status,
-            resp.excerpt(120)
-        )));
-    }
+    let v = checked_answer(&resp, what, spec, retry, Hints::BASE_URL)?;
     let statuses = match v.get("statuses") {
         Some(Value::Array(a)) => a.clone(),
         Some(Value::Null) | None if v.is_object() => Vec::new(),

@@ -7,10 +7,14 @@
 # Builds the release examples, generates bench-data/ (examples/gen_corpus.rs,
 # reused when the parameters match; FRESH=1 regenerates), then times, each the
 # best of REPEAT runs where the tool allows:
-#   xunjian engine, 1 thread and all threads  full scan_post: normalization
-#                                             with offset maps, every rule of
-#                                             the 10,000-keyword pack and the
-#                                             shipped packs, findings built
+#   xunjian engine, 1 thread and all threads  full scan_post: fused
+#                                             normalize-and-match pass, every
+#                                             rule of the 10,000-keyword pack
+#                                             and the shipped packs (regexes
+#                                             on the normalized views of the
+#                                             texts its gates let through),
+#                                             findings built; also 1 thread
+#                                             with the gates off
 #   aho-corasick (default, and DFA)           overlapping count, raw text
 #   ripgrep -F -f (Debian's ripgrep)          --count-matches (non-overlapping)
 #   Hyperscan (Python binding), whole buffer and one call per post
@@ -46,7 +50,7 @@ done
 
 echo "== xunjian engine (posts in memory; 1 and $THREADS threads)"
 "$BIN/examples/engine_throughput" --data "$DATA" --threads "$THREADS" --repeat "$REPEAT" \
-    | tee "$LOGS/compare-engine.txt"
+    --only ac,normalize,hits,scan,scan-nogates,scan-par,ac-par | tee "$LOGS/compare-engine.txt"
 grep -E "^RESULT (engine_scan_|normalize_1t)" "$LOGS/compare-engine.txt" >> "$OUT"
 
 echo "== ripgrep -F -f (1 thread, --count-matches)"
@@ -92,6 +96,7 @@ awk -v threads="$THREADS" '
         label["engine_scan_1t"] = "xunjian engine, 1 thread"
         label["engine_scan_" threads "t"] = "xunjian engine, " threads " threads"
         label["normalize_1t"] = "  (its normalizer alone, 1 thread)"
+        label["engine_scan_nogates_1t"] = "  (engine, gates off, 1 thread)"
         label["ac_auto"] = "aho-corasick default, 1 thread"
         label["ac_dfa"] = "aho-corasick DFA, 1 thread"
         label["ripgrep"] = "ripgrep -F -f, 1 thread"

@@ -17,6 +17,10 @@
 //!   regexes, allow/context filtering);
 //! - `engine_scan_1t`: [`Engine::scan_post`] (hits plus findings:
 //!   grouping, snippets, fingerprints);
+//! - `engine_scan_nogates_1t` (only with `--only scan-nogates`): the same
+//!   with the matcher's gates off ([`xunjian::engine::Matcher::without_gates`]:
+//!   normalized views, regexes, repeat and numeral passes on every text),
+//!   to show what the gates save;
 //! - `engine_scan_Nt`: the same on a rayon pool of `--threads` threads,
 //!   `par_iter().map_init(Scratch::new, ..)` as the scan pipeline does;
 //! - `ac_plain_Nt`: the plain automaton on the same pool, for reference.
@@ -52,7 +56,8 @@ struct Args {
     #[arg(long, default_value_t = 3)]
     repeat: usize,
     /// Run only these measurements (comma-separated: ac, normalize, hits,
-    /// scan, scan-par, ac-par), e.g. `--only scan` under a profiler.
+    /// scan, scan-nogates, scan-par, ac-par), e.g. `--only scan` under a
+    /// profiler. `scan-nogates` runs only when named.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -291,6 +296,33 @@ fn run(a: &Args) -> Result<(), String> {
         push(
             "engine_scan_1t".into(),
             "engine scan_post (hits + findings)",
+            bytes,
+            t,
+        );
+    }
+
+    if a.only.iter().any(|o| o == "scan-nogates") {
+        let open = Engine {
+            rules: engine.rules.clone(),
+            matcher: xunjian::engine::Matcher::new(&engine.rules)
+                .map_err(|e| e.to_string())?
+                .without_gates(),
+        };
+        let (t, n) = best_of(a.repeat, || {
+            let mut scratch = Scratch::new();
+            posts
+                .iter()
+                .map(|(i, p)| open.scan_post(&accounts[*i], p, &mut scratch).len() as u64)
+                .sum::<u64>()
+        });
+        if findings.is_some_and(|f| f != n) {
+            return Err(format!(
+                "gates changed the findings: {findings:?} with, {n} without"
+            ));
+        }
+        push(
+            "engine_scan_nogates_1t".into(),
+            "engine scan_post, gates off (every pass on every text)",
             bytes,
             t,
         );

@@ -10,13 +10,19 @@
 //! the same normalized keyword and the same evasion flag. (Word boundaries
 //! from the segmentation dictionary are off in the generated rule: the
 //! reference does not segment.)
+//!
+//! A third test checks the matcher's gates (which texts skip the folded
+//! view, the regexes, the repeat and numeral passes): with the shipped
+//! rules, on random texts rich in digits, separators, numerals and
+//! contact-ad words, the gated matcher must report exactly the hits of the
+//! same matcher with its gates off.
 
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use xunjian::engine::fused::{FusedMatcher, FusedScratch};
 use xunjian::engine::normalize::{classify, compact_form, is_disguised, CharClass};
-use xunjian::engine::{Engine, Scratch};
+use xunjian::engine::{Engine, Matcher, Scratch};
 use xunjian::model::Post;
 use xunjian::rules;
 
@@ -187,8 +193,126 @@ fn ascii_word() -> impl Strategy<Value = String> {
         .prop_map(|v| v.into_iter().collect())
 }
 
+/// Pieces of text that wake the regex rules: digits (ASCII, full-width),
+/// separators, Chinese numerals, contact-ad words, classification marks,
+/// line and sentence breaks, letters and filler.
+fn gate_piece() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "0",
+        "1",
+        "3",
+        "8",
+        "9",
+        "5",
+        "１",
+        "３",
+        "x",
+        " ",
+        "-",
+        "*",
+        "·",
+        "，",
+        "：",
+        ":",
+        "\n",
+        "。",
+        "一",
+        "三",
+        "八",
+        "壹",
+        "幺",
+        "加",
+        "微信",
+        "vx",
+        "q",
+        "Q",
+        "扣扣",
+        "+",
+        "威信",
+        "号",
+        "绝密",
+        "★",
+        "机密",
+        "密级",
+        "保密期限",
+        "年",
+        "个月",
+        "的",
+        "电话",
+        "a",
+        "b",
+        "\u{200B}",
+        "速转",
+        "紧急通知",
+        "转发",
+        "信用代码",
+    ])
+}
+
+/// Every hit the matcher reports, as comparable tuples.
+fn all_hits(m: &Matcher, text: &str) -> Vec<(usize, usize, usize, String, String)> {
+    let mut out = Vec::new();
+    let mut scratch = Scratch::new();
+    m.scan(text, xunjian::model::Field::Body, &mut scratch, &mut out);
+    out.into_iter()
+        .map(|h| {
+            (
+                h.rule,
+                h.start,
+                h.end,
+                h.normalized,
+                format!("{:?}", h.evasions),
+            )
+        })
+        .collect()
+}
+
+fn shipped() -> xunjian::rules::RuleSet {
+    rules::load_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .as_path(),
+    )
+    .expect("shipped rules load")
+}
+
+#[test]
+fn gates_find_the_shipped_examples() {
+    let set = shipped();
+    let gated = Matcher::new(&set).expect("compiles");
+    let open = Matcher::new(&set).expect("compiles").without_gates();
+    for text in [
+        "电话：138 1234 5678",
+        "身份证号 11010519491231002X",
+        "有意者加微信：abc12345。",
+        "想了解的朋友加qq 1234567890",
+        "加微信一三八一二三四五六七八",
+        "绝密★10年",
+    ] {
+        let hits = all_hits(&gated, text);
+        assert!(!hits.is_empty(), "no hit in {text:?}");
+        assert_eq!(hits, all_hits(&open, text), "{text:?}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn gated_matcher_finds_exactly_what_the_ungated_one_does(
+        pieces in prop::collection::vec(gate_piece(), 0..40),
+    ) {
+        static MATCHERS: std::sync::OnceLock<(Matcher, Matcher)> = std::sync::OnceLock::new();
+        let (gated, open) = MATCHERS.get_or_init(|| {
+            let set = shipped();
+            (
+                Matcher::new(&set).expect("compiles"),
+                Matcher::new(&set).expect("compiles").without_gates(),
+            )
+        });
+        let text: String = pieces.concat();
+        prop_assert_eq!(all_hits(gated, &text), all_hits(open, &text), "text {:?}", text);
+    }
 
     #[test]
     fn engine_finds_exactly_the_reference_hits(

@@ -1,43 +1,30 @@
 //! Keyword matching with normalization in ONE pass over the original text:
-//! each character is folded by a table lookup and its compact bytes go
-//! straight into a DFA, so no compact string and no offset map is built.
+//! each character is folded by a table lookup and its compact characters go
+//! straight into a character automaton, so no compact string and no offset
+//! map is built.
 //!
 //! This is the keyword path of [`super::matcher`] without the
-//! [`super::normalize::Normalized`] buffers: the same folding (the table is
-//! built from [`classify`] and [`compact_form`], so both agree by
+//! [`super::normalize::Normalized`] buffers: the same folding (the tables
+//! are built from [`classify`] and [`compact_form`], so both agree by
 //! construction), the same overlapping semantics, the same ASCII word
-//! boundaries, hits in original byte offsets. A ring of the original offsets
-//! of the last compact bytes (as many as the longest word) maps a hit back.
+//! boundaries, hits in original byte offsets. A ring of the last original
+//! characters (as many as the longest word has compact characters) maps a
+//! hit back. [`super::matcher::Matcher`] runs its keyword pass through it;
+//! the scan also returns [`ScanFacts`] (digit runs, trigger characters,
+//! repeated characters) so the matcher builds the two normalized views only
+//! for the few texts whose regexes or repeat rules may fire.
 //! `examples/fused_probe.rs` measures it against normalize-then-match and
-//! `tests/differential.rs` checks it against a reference matcher; wiring it
-//! into the matcher (with the folded view built only for texts whose regex
-//! rules may fire) is issue 7's next step (docs/PERFORMANCE.md).
+//! `tests/differential.rs` checks it against a reference matcher.
 //!
-//! Cost: building is one DFA over the words (about 5 KiB per word); the
-//! 64K-entry character table (0.5 MiB, 5 ms) is built once per process. A scan is one table lookup per character
-//! and one DFA transition per compact byte, with no allocation except for
-//! characters outside the BMP that are not noise.
+//! Cost: building is one [`CharAutomaton`] over the words (about 1 MiB for
+//! 10,000 Chinese words) plus a 64K-entry table per matcher (256 KiB,
+//! derived from a fold table built once per process). A scan is one table
+//! load and one automaton step per character, with no allocation except
+//! for characters outside the BMP that are not noise.
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::automaton::StateID;
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind};
-
+use super::char_automaton::{CharAutomaton, MATCH, ROOT};
+use super::matcher::{is_han, is_numeral};
 use super::normalize::{classify, compact_form, CharClass};
-
-/// What one BMP character becomes in the compact view.
-#[derive(Debug, Clone, Copy)]
-enum Entry {
-    /// Up to 4 compact bytes (`len` of `bytes`) and the ASCII class of the
-    /// last compact character, for word boundaries.
-    Bytes { len: u8, edge: Edge, bytes: [u8; 4] },
-    /// Longer expansions, in [`Table::long`].
-    Long(u32),
-    /// Skipped: noise, or a format character.
-    Skip,
-    /// Resets the automaton: no word crosses it.
-    Break,
-}
 
 /// ASCII class of a compact character at a word's edge: a word starting or
 /// ending with an ASCII letter (digit) does not match next to another one
@@ -57,6 +44,53 @@ fn edge(c: Option<char>) -> Edge {
     }
 }
 
+fn edge_bits(e: Edge) -> u32 {
+    match e {
+        Edge::None => 0,
+        Edge::Letter => 1,
+        Edge::Digit => 2,
+    }
+}
+
+#[inline]
+fn edge_of_bits(bits: u32) -> Edge {
+    match bits & 3 {
+        1 => Edge::Letter,
+        2 => Edge::Digit,
+        _ => Edge::None,
+    }
+}
+
+/// What one BMP character is to one matcher, packed in a `u32` so a single
+/// load decodes it:
+/// - bits 0–20: the automaton symbol of its compact character (0: in no word);
+/// - bits 21–22 ([`EDGE_SHIFT`]): ASCII class of its last compact character;
+/// - bits 23–24 ([`DIGITS_SHIFT`]): its ASCII digits (0–3);
+/// - bit 25 [`ONE_WIDE`]: one non-ASCII compact character (a repeat of it
+///   makes a run);
+/// - bits 27–28 ([`KIND_SHIFT`]): [`K_ONE`] one compact character,
+///   [`K_SKIP`] noise or format character, [`K_BREAK`] line or sentence
+///   end (no word crosses it), [`K_MULTI`] several compact characters (read
+///   from the fold table);
+/// - bit 26 [`NUMERAL`]: a Chinese numeral; bit 30 [`NUMERAL_RESET`]: an
+///   ASCII letter or other Han character, which ends a written-out number
+///   (see [`ScanFacts::numeral_number`]);
+/// - bit 29 [`TRIGGER`]: counted in [`ScanFacts::triggers`].
+type Entry = u32;
+
+const SYMBOL: u32 = (1 << 21) - 1;
+const EDGE_SHIFT: u32 = 21;
+const DIGITS_SHIFT: u32 = 23;
+const ONE_WIDE: u32 = 1 << 25;
+const KIND_SHIFT: u32 = 27;
+const K_ONE: u32 = 0;
+const K_SKIP: u32 = 1;
+const K_BREAK: u32 = 2;
+const K_MULTI: u32 = 3;
+const TRIGGER: u32 = 1 << 29;
+const NUMERAL: u32 = 1 << 26;
+const NUMERAL_RESET: u32 = 1 << 30;
+
 /// One word found: the index of the word as given to [`FusedMatcher::new`],
 /// and the byte range of the original text it covers (whole characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,44 +103,123 @@ pub struct WordHit {
     pub end: u32,
 }
 
+/// What a scan saw besides the words, for the caller to decide which
+/// further passes a text needs. Counts are of the folded text (digits
+/// include full-width and other forms that fold to ASCII digits).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanFacts {
+    /// The longest run of ASCII digits in the folded text, noise allowed
+    /// between them (`138 1234-5678` is one run of 11); a line or sentence
+    /// break or any other character ends a run.
+    pub digit_run: u32,
+    /// Characters for which the trigger of [`FusedOptions::trigger`] held
+    /// (characters outside the BMP that are not noise always count).
+    pub triggers: u32,
+    /// True when the text may hold a number written with Chinese numerals:
+    /// four or more numerals and digits with at least one numeral, nothing
+    /// but noise, breaks and symbols between them (`一三八 1234`); exactly
+    /// the matcher's test for its numeral pass, read in the same pass
+    /// (characters folding to several count as numerals).
+    pub numeral_number: bool,
+    /// True when the compact view may hold two equal non-ASCII characters
+    /// of the words in a row (`赌赌`, also `赌*赌`): never false when it
+    /// does, rarely true when it does not (characters that fold to several).
+    pub repeated: bool,
+}
+
+impl ScanFacts {
+    /// Extends the current digit run by a character with `digits` digits
+    /// (one with none ends it). A character mixing digits and other
+    /// characters extends it too: the run may be overstated, never understated.
+    #[inline]
+    fn count_run(&mut self, run: &mut u32, digits: u32) {
+        if digits == 0 {
+            *run = 0;
+        } else {
+            *run += digits;
+            self.digit_run = self.digit_run.max(*run);
+        }
+    }
+}
+
+/// How [`FusedMatcher::with_options`] builds the matcher.
+#[derive(Clone, Copy, Default)]
+pub struct FusedOptions<'a> {
+    /// Per word: whether the matcher checks its ASCII word boundaries on the
+    /// compact view (`true`, the default for every word) or leaves them to
+    /// the caller (`false`: the word's hits are reported as found).
+    pub boundaries: Option<&'a [bool]>,
+    /// The characters [`ScanFacts::triggers`] counts, tested once per BMP
+    /// character when the matcher is built (64K calls).
+    pub trigger: Option<&'a dyn Fn(char) -> bool>,
+}
+
+impl std::fmt::Debug for FusedOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FusedOptions")
+            .field("boundaries", &self.boundaries.map(<[bool]>::len))
+            .field("trigger", &self.trigger.is_some())
+            .finish()
+    }
+}
+
+/// One character in the ring: where it starts in the original text, where
+/// its compact characters start, and the edge class of its last one.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    at: u32,
+    cpos: u32,
+    edge: Edge,
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    at: 0,
+    cpos: 0,
+    edge: Edge::None,
+};
+
 /// Per-thread working memory of [`FusedMatcher::scan`]: the ring of
-/// offsets and the hits waiting for the next character's word-boundary
+/// characters and the hits waiting for the next character's word-boundary
 /// check. Reuse it across texts.
 #[derive(Debug, Default)]
 pub struct FusedScratch {
-    /// Original start offset and edge class of the character that produced
-    /// each of the last compact bytes.
-    ring: Vec<(u32, Edge)>,
+    /// The last characters that produced compact characters (and breaks).
+    ring: Vec<Slot>,
     /// Hits whose last character is an ASCII letter or digit: they stand
     /// only if the next compact character is not of the same class.
     pending: Vec<(WordHit, Edge)>,
 }
 
-/// The per-character table: what each BMP character becomes. The same for
-/// every word list, so built once per process.
-#[derive(Debug)]
-struct Table {
-    bmp: Vec<Entry>,
-    long: Vec<(Box<str>, Edge)>,
-}
-
-fn table() -> &'static Table {
-    static TABLE: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+/// The compact form of each BMP character, for every matcher: `None` for
+/// noise and format characters, `Some("")` never.
+fn compact_table() -> &'static [Option<Box<str>>] {
+    static TABLE: std::sync::OnceLock<Vec<Option<Box<str>>>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut long = Vec::new();
-        let bmp = (0u32..0x10000)
-            .map(|cp| char::from_u32(cp).map_or(Entry::Skip, |c| entry(c, &mut long)))
-            .collect();
-        Table { bmp, long }
+        (0u32..0x10000)
+            .map(|cp| {
+                let c = char::from_u32(cp)?;
+                match classify(c) {
+                    CharClass::Noise | CharClass::Drop => None,
+                    CharClass::Break => Some(c.to_string().into_boxed_str()),
+                    CharClass::Text => {
+                        let w = compact_form(c.encode_utf8(&mut [0; 4]));
+                        (!w.is_empty()).then(|| w.into_boxed_str())
+                    }
+                }
+            })
+            .collect()
     })
 }
 
 /// A compiled word list for the fused pass. Immutable and `Sync`.
 #[derive(Debug)]
 pub struct FusedMatcher {
-    dfa: DFA,
-    table: &'static Table,
-    /// First and last edge class of each word.
+    automaton: CharAutomaton,
+    /// One [`Entry`] per BMP character (a fixed-size array: indexing it
+    /// with a BMP code point needs no bounds check).
+    table: Box<[Entry; 0x10000]>,
+    /// First and last edge class of each word (`None` where the caller
+    /// checks boundaries itself).
     edges: Vec<(Edge, Edge)>,
     /// Ring size: a power of two at least as long as the longest word.
     ring_len: usize,
@@ -114,29 +227,67 @@ pub struct FusedMatcher {
 
 impl FusedMatcher {
     /// Compiles `words`, each already in compact form (see [`compact_form`];
-    /// empty words never match). Fails only if the DFA cannot be built.
+    /// empty words never match), checking every word's boundaries.
     pub fn new(words: &[String]) -> Result<FusedMatcher, String> {
-        let dfa = DFA::builder()
-            .match_kind(MatchKind::Standard)
-            .build(words)
-            .map_err(|e| format!("cannot build the keyword automaton: {e}"))?;
+        FusedMatcher::with_options(words, FusedOptions::default())
+    }
+
+    /// Compiles `words` as [`FusedMatcher::new`] does, with `options`.
+    /// Fails only for word lists of more than 2 million distinct characters.
+    pub fn with_options(
+        words: &[String],
+        options: FusedOptions<'_>,
+    ) -> Result<FusedMatcher, String> {
+        let automaton = CharAutomaton::new(words);
         let edges = words
             .iter()
-            .map(|w| (edge(w.chars().next()), edge(w.chars().next_back())))
+            .enumerate()
+            .map(|(i, w)| match options.boundaries {
+                Some(b) if !b[i] => (Edge::None, Edge::None),
+                _ => (edge(w.chars().next()), edge(w.chars().next_back())),
+            })
             .collect();
-        let longest = words.iter().map(String::len).max().unwrap_or(1);
+        let mut table = Vec::with_capacity(0x10000);
+        for (cp, compact) in compact_table().iter().enumerate() {
+            let mut e = match compact.as_deref() {
+                None => K_SKIP << KIND_SHIFT,
+                Some(w) => entry(&automaton, w)?,
+            };
+            if options
+                .trigger
+                .is_some_and(|t| char::from_u32(cp as u32).is_some_and(t))
+            {
+                e |= TRIGGER;
+            }
+            table.push(e);
+        }
+        let longest = words.iter().map(|w| w.chars().count()).max().unwrap_or(1);
+        let table: Box<[Entry; 0x10000]> = table
+            .into_boxed_slice()
+            .try_into()
+            .expect("one entry per BMP character");
         Ok(FusedMatcher {
-            dfa,
-            table: table(),
+            automaton,
+            table,
             edges,
             ring_len: longest.next_power_of_two().max(64),
         })
     }
 
+    /// Bytes of heap the matcher holds.
+    pub fn memory_usage(&self) -> usize {
+        self.automaton.memory_usage() + self.table.len() * 4 + self.edges.len() * 2
+    }
+
     /// Calls `found` for every occurrence of every word in `text`, nested
     /// and overlapping ones included, in the order their last character is
-    /// confirmed (not sorted).
-    pub fn scan(&self, text: &str, s: &mut FusedScratch, mut found: impl FnMut(WordHit)) {
+    /// confirmed (not sorted), and returns what else it saw.
+    pub fn scan(
+        &self,
+        text: &str,
+        s: &mut FusedScratch,
+        mut found: impl FnMut(WordHit),
+    ) -> ScanFacts {
         assert!(
             text.len() < u32::MAX as usize,
             "texts over 4 GiB are not supported"
@@ -145,53 +296,146 @@ impl FusedMatcher {
         // the ring is only sized, never cleared.
         if s.ring.len() != self.ring_len {
             s.ring.clear();
-            s.ring.resize(self.ring_len, (0, Edge::None));
+            s.ring.resize(self.ring_len, EMPTY_SLOT);
         }
         s.pending.clear();
-        let start = self
-            .dfa
-            .start_state(Anchored::No)
-            .expect("an unanchored DFA has an unanchored start state");
         let mut st = State {
-            sid: start,
-            start,
+            state: ROOT,
             cpos: 0,
+            ci: 0,
         };
-        for (at, c) in text.char_indices() {
-            let at = at as u32;
-            let end = at + c.len_utf8() as u32;
-            let cp = c as u32;
-            if cp < 0x10000 {
-                match self.table.bmp[cp as usize] {
-                    Entry::Bytes { len, edge, bytes } => self.feed(
-                        &mut st,
-                        s,
-                        &bytes[..len as usize],
-                        edge,
-                        at,
-                        end,
-                        &mut found,
-                    ),
-                    Entry::Skip => {}
-                    Entry::Break => self.reset(&mut st, s, at, &mut found),
-                    Entry::Long(i) => {
-                        let (w, e) = &self.table.long[i as usize];
-                        self.feed(&mut st, s, w.as_bytes(), *e, at, end, &mut found)
-                    }
-                }
-            } else {
+        let mut facts = ScanFacts::default();
+        // The symbol of the last compact character when it was one
+        // non-ASCII character, for `facts.repeated`; 0 otherwise.
+        let mut prev_wide = 0u32;
+        let mut run = 0u32;
+        // Numerals and digits since the last letter or Han character, and
+        // whether one of them was a numeral.
+        let mut numerals = (0u32, false);
+        let bytes = text.as_bytes();
+        let mut i = 0usize;
+        while i < bytes.len() {
+            // Decode one character by hand: the text is valid UTF-8.
+            let b0 = bytes[i];
+            let (cp, n) = match b0 {
+                0..=0x7F => (u32::from(b0), 1),
+                0xC0..=0xDF => (
+                    (u32::from(b0) & 0x1F) << 6 | (u32::from(bytes[i + 1]) & 0x3F),
+                    2,
+                ),
+                0xE0..=0xEF => (
+                    (u32::from(b0) & 0x0F) << 12
+                        | (u32::from(bytes[i + 1]) & 0x3F) << 6
+                        | (u32::from(bytes[i + 2]) & 0x3F),
+                    3,
+                ),
+                _ => (0x10000, 4),
+            };
+            let at = i as u32;
+            i += n;
+            let end = i as u32;
+            if cp >= 0x10000 {
+                let c = text[at as usize..].chars().next().unwrap_or('\u{FFFD}');
                 match classify(c) {
-                    CharClass::Break => self.reset(&mut st, s, at, &mut found),
+                    CharClass::Break => {
+                        prev_wide = 0;
+                        run = 0;
+                        self.reset(&mut st, s, at, &mut found)
+                    }
                     CharClass::Noise | CharClass::Drop => {}
                     CharClass::Text => {
                         let w = compact_form(c.encode_utf8(&mut [0; 4]));
-                        let e = edge(w.chars().next_back());
-                        self.feed(&mut st, s, w.as_bytes(), e, at, end, &mut found)
+                        if w.is_empty() {
+                            continue;
+                        }
+                        facts.triggers += 1;
+                        numerals = (numerals.0 + w.chars().count() as u32, true);
+                        facts.numeral_number |= numerals.0 >= 4;
+                        self.feed_str(&mut st, s, &w, &mut facts, &mut run, at, end, &mut found);
+                        prev_wide = 0;
                     }
+                }
+                continue;
+            }
+            let e = self.table[cp as usize & 0xFFFF];
+            facts.triggers += (e >> 29) & 1;
+            if e & NUMERAL != 0 {
+                numerals = (numerals.0 + 1, true);
+            } else if e & NUMERAL_RESET != 0 {
+                numerals = (0, false);
+            } else {
+                numerals.0 += (e >> DIGITS_SHIFT) & 3;
+            }
+            facts.numeral_number |= numerals.1 && numerals.0 >= 4;
+            match (e >> KIND_SHIFT) & 3 {
+                K_ONE => {
+                    let digits = (e >> DIGITS_SHIFT) & 3;
+                    if digits == 0 {
+                        run = 0;
+                    } else {
+                        run += digits;
+                        facts.digit_run = facts.digit_run.max(run);
+                    }
+                    let sym = e & SYMBOL;
+                    if e & ONE_WIDE != 0 {
+                        facts.repeated |= sym != 0 && sym == prev_wide;
+                        prev_wide = sym;
+                    } else {
+                        prev_wide = 0;
+                    }
+                    let last = edge_of_bits(e >> EDGE_SHIFT);
+                    // One compact character: its first class is its last.
+                    self.feed(
+                        &mut st,
+                        s,
+                        std::iter::once(sym),
+                        last,
+                        last,
+                        at,
+                        end,
+                        &mut found,
+                    );
+                }
+                K_SKIP => {}
+                K_BREAK => {
+                    prev_wide = 0;
+                    run = 0;
+                    self.reset(&mut st, s, at, &mut found);
+                }
+                _ => {
+                    let w = compact_table()[cp as usize].as_deref().unwrap_or_default();
+                    numerals = (numerals.0 + w.chars().count() as u32, true);
+                    facts.numeral_number |= numerals.0 >= 4;
+                    self.feed_str(&mut st, s, w, &mut facts, &mut run, at, end, &mut found);
+                    prev_wide = 0;
                 }
             }
         }
         settle(&mut s.pending, Edge::None, &mut found);
+        facts
+    }
+
+    /// Feeds a character that folds to several compact characters `w` (or
+    /// lies outside the BMP): the slow path.
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    fn feed_str(
+        &self,
+        st: &mut State,
+        s: &mut FusedScratch,
+        w: &str,
+        facts: &mut ScanFacts,
+        run: &mut u32,
+        at: u32,
+        end: u32,
+        found: &mut impl FnMut(WordHit),
+    ) {
+        facts.count_run(run, ascii_digits(w));
+        facts.repeated |= !w.is_ascii();
+        let first = edge(w.chars().next());
+        let last = edge(w.chars().next_back());
+        let symbols = w.chars().map(|c| self.automaton.symbol(c));
+        self.feed(st, s, symbols, first, last, at, end, found);
     }
 
     /// A break at `at`: it settles the pending hits, takes one ring slot
@@ -205,63 +449,80 @@ impl FusedMatcher {
         found: &mut impl FnMut(WordHit),
     ) {
         settle(&mut s.pending, Edge::None, found);
-        s.ring[st.cpos & (self.ring_len - 1)] = (at, Edge::None);
+        s.ring[st.ci & (self.ring_len - 1)] = Slot {
+            at,
+            cpos: st.cpos,
+            edge: Edge::None,
+        };
+        st.ci += 1;
         st.cpos += 1;
-        st.sid = st.start;
+        st.state = ROOT;
     }
 
-    /// Feeds the compact bytes of one original character `at..end`.
+    /// Feeds the compact characters (as symbols) of one original character
+    /// `at..end`, whose first and last compact characters have the ASCII
+    /// classes `first_edge` and `last_edge`.
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     fn feed(
         &self,
         st: &mut State,
         s: &mut FusedScratch,
-        bytes: &[u8],
+        symbols: impl Iterator<Item = u32>,
+        first_edge: Edge,
         last_edge: Edge,
         at: u32,
         end: u32,
         found: &mut impl FnMut(WordHit),
     ) {
-        if bytes.is_empty() {
-            return;
-        }
         // The first compact character of this original character decides
         // the pending hits' boundaries.
         if !s.pending.is_empty() {
-            let first = edge(
-                std::str::from_utf8(bytes)
-                    .ok()
-                    .and_then(|w| w.chars().next()),
-            );
-            settle(&mut s.pending, first, found);
+            settle(&mut s.pending, first_edge, found);
         }
         let mask = self.ring_len - 1;
-        for &b in bytes {
-            s.ring[st.cpos & mask] = (at, last_edge);
+        s.ring[st.ci & mask] = Slot {
+            at,
+            cpos: st.cpos,
+            edge: last_edge,
+        };
+        st.ci += 1;
+        for sym in symbols {
+            st.state = self.automaton.next(st.state, sym);
             st.cpos += 1;
-            st.sid = self.dfa.next_state(Anchored::No, st.sid, b);
         }
-        if !(self.dfa.is_special(st.sid) && self.dfa.is_match(st.sid)) {
+        if st.state & MATCH == 0 {
             return;
         }
-        for i in 0..self.dfa.match_len(st.sid) {
-            let pid = self.dfa.match_pattern(st.sid, i);
-            let len = self.dfa.pattern_len(pid);
-            let first = st.cpos - len;
-            let (first_edge, last) = self.edges[pid.as_usize()];
-            if first_edge != Edge::None && first > 0 && s.ring[(first - 1) & mask].1 == first_edge {
-                continue;
+        for &word in self.automaton.outputs(st.state) {
+            let first = st.cpos - self.automaton.length(word);
+            // The character whose compact characters hold the word's first.
+            let mut k = st.ci - 1;
+            while s.ring[k & mask].cpos > first {
+                k -= 1;
+            }
+            let slot = s.ring[k & mask];
+            let (word_first, word_last) = self.edges[word as usize];
+            if word_first != Edge::None && first > 0 {
+                // The class of the compact character before the word.
+                let before = if slot.cpos == first {
+                    s.ring[(k - 1) & mask].edge
+                } else {
+                    slot.edge
+                };
+                if before == word_first {
+                    continue;
+                }
             }
             let hit = WordHit {
-                word: pid.as_u32(),
-                start: s.ring[first & mask].0,
+                word,
+                start: slot.at,
                 end,
             };
-            if last == Edge::None {
+            if word_last == Edge::None {
                 found(hit);
             } else {
-                s.pending.push((hit, last));
+                s.pending.push((hit, word_last));
             }
         }
     }
@@ -269,10 +530,11 @@ impl FusedMatcher {
 
 /// Automaton state and compact position during one scan.
 struct State {
-    sid: StateID,
-    /// The unanchored start state, where a break sends the automaton.
-    start: StateID,
-    cpos: usize,
+    state: u32,
+    /// Compact characters fed so far (a break counts one).
+    cpos: u32,
+    /// Characters put in the ring so far.
+    ci: usize,
 }
 
 /// Emits the pending hits whose last edge differs from `next`, the class of
@@ -285,29 +547,39 @@ fn settle(pending: &mut Vec<(WordHit, Edge)>, next: Edge, found: &mut impl FnMut
     }
 }
 
-fn entry(c: char, long: &mut Vec<(Box<str>, Edge)>) -> Entry {
-    match classify(c) {
-        CharClass::Break => Entry::Break,
-        CharClass::Noise | CharClass::Drop => Entry::Skip,
-        CharClass::Text => {
-            let w = compact_form(c.encode_utf8(&mut [0; 4]));
-            let e = edge(w.chars().next_back());
-            if w.is_empty() {
-                Entry::Skip
-            } else if w.len() <= 4 {
-                let mut bytes = [0; 4];
-                bytes[..w.len()].copy_from_slice(w.as_bytes());
-                Entry::Bytes {
-                    len: w.len() as u8,
-                    edge: e,
-                    bytes,
-                }
-            } else {
-                long.push((w.into_boxed_str(), e));
-                Entry::Long(long.len() as u32 - 1)
-            }
-        }
+fn ascii_digits(s: &str) -> u32 {
+    s.bytes().filter(u8::is_ascii_digit).count() as u32
+}
+
+/// The table entry of a BMP character whose compact form is `w` (a break
+/// character stands for itself).
+fn entry(automaton: &CharAutomaton, w: &str) -> Result<Entry, String> {
+    let mut chars = w.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return Ok(K_MULTI << KIND_SHIFT);
+    };
+    if classify(c) == CharClass::Break {
+        return Ok(K_BREAK << KIND_SHIFT);
     }
+    let sym = automaton.symbol(c);
+    if sym > SYMBOL {
+        return Err(
+            "a word list with more than 2 million distinct characters is not supported".into(),
+        );
+    }
+    let numeral = if is_numeral(c) {
+        NUMERAL
+    } else if c.is_ascii_alphabetic() || is_han(c) {
+        NUMERAL_RESET
+    } else {
+        0
+    };
+    Ok(sym
+        | numeral
+        | edge_bits(edge(Some(c))) << EDGE_SHIFT
+        | ascii_digits(w) << DIGITS_SHIFT
+        | if c.is_ascii() { 0 } else { ONE_WIDE }
+        | K_ONE << KIND_SHIFT)
 }
 
 #[cfg(test)]
@@ -326,6 +598,12 @@ mod tests {
         out
     }
 
+    fn facts(words: &[&str], text: &str) -> ScanFacts {
+        let words: Vec<String> = words.iter().map(|w| compact_form(w)).collect();
+        let m = FusedMatcher::new(&words).unwrap();
+        m.scan(text, &mut FusedScratch::default(), |_| {})
+    }
+
     #[test]
     fn folds_skips_noise_and_maps_back() {
         assert_eq!(
@@ -333,6 +611,12 @@ mod tests {
             vec!["網絡 赌*博", "赌*博"]
         );
         assert_eq!(hits(&["vx"], "加ＶＸ好友"), vec!["ＶＸ"]);
+        assert_eq!(
+            hits(&["株"], "㈱公司"),
+            vec!["㈱"],
+            "an expansion (株) is read"
+        );
+        assert_eq!(hits(&["赌博"], "𠀀赌博𠀀"), vec!["赌博"]);
     }
 
     #[test]
@@ -360,5 +644,24 @@ mod tests {
             hits(&["赌", "赌博", "网络赌博"], "网络赌博"),
             vec!["网络赌博", "赌", "赌博"]
         );
+    }
+
+    #[test]
+    fn facts_report_digit_runs_and_repeats() {
+        assert_eq!(facts(&["赌博"], "电话138 1234-5678转2026年").digit_run, 11);
+        assert_eq!(
+            facts(&["赌博"], "5678，2026年").digit_run,
+            8,
+            "noise never ends a run"
+        );
+        assert_eq!(
+            facts(&["赌博"], "１３８１２３４").digit_run,
+            7,
+            "full-width digits"
+        );
+        assert_eq!(facts(&["赌博"], "12\n34").digit_run, 2);
+        assert!(facts(&["赌博"], "赌*赌博").repeated);
+        assert!(!facts(&["赌博"], "哈哈赌博").repeated, "哈 is in no word");
+        assert!(!facts(&["赌博"], "赌。赌博").repeated);
     }
 }

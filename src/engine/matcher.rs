@@ -1,14 +1,25 @@
 //! The compiled rule set and the scan of one text against it.
 //!
 //! Every word of every rule — keywords, regex prefilter words, allow
-//! phrases, context words — goes into **one** Aho-Corasick automaton over
-//! the compact view of the text; each automaton pattern remembers which
-//! rules use it and how. One overlapping pass over a text therefore finds
-//! every keyword hit (nested words too), every allow phrase and every
-//! context word at once. Regex rules then run on the folded view, only in
-//! texts where one of their prefilter words occurred, or (for regexes
-//! without prefilter words) only where a shared [`RegexSet`] pass says
-//! they can match.
+//! phrases, context words, and the gate literals of regexes without
+//! prefilter words ([`regex_gate`]) — goes into **one** character automaton
+//! run by the fused normalize-and-match pass ([`super::fused`]) over the
+//! original text; each automaton pattern remembers which rules use it and
+//! how. One overlapping pass over a text therefore finds every keyword hit
+//! (nested words too), every allow phrase and every context word at once,
+//! in original offsets, without building any normalized view.
+//!
+//! The same pass reports [`ScanFacts`], and the **gates** decide from them
+//! which texts need more: the two normalized views ([`Normalized`]) are
+//! built only for a text whose regex rules may fire (a prefilter word or
+//! gate literal occurred, a long enough run of digits, a symbol prefilter
+//! character, a number in Chinese numerals), whose repeat rules may fire
+//! (a repeated character), or whose hit needs a segmentation check. Regex
+//! rules then run on the folded view: those whose prefilter words occurred,
+//! and the prefilter-less ones behind a shared [`RegexSet`]. On generated
+//! government news about 6 % of texts pass a gate (the ones with a phone
+//! or identity number); [`Matcher::without_gates`] turns the gates off,
+//! and `tests/differential.rs` checks both give the same hits.
 //!
 //! A [`Matcher`] is immutable and `Sync`: build it once, share it across
 //! threads, and give each thread its own [`Scratch`].
@@ -18,10 +29,12 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
+use super::fused::{FusedMatcher, FusedOptions, FusedScratch, ScanFacts, WordHit};
 use super::normalize::{
-    classify, compact_form, folded_form, span_transforms, CharClass, Normalized,
+    classify, compact_form, fold_char, folded_form, span_transforms, CharClass, Normalized,
 };
 use super::pinyin;
+use super::regex_gate;
 use super::segment::{self, inside_container, Container};
 use super::transforms::Transforms;
 use super::validate::Validator;
@@ -60,6 +73,9 @@ struct Pattern {
     /// Dictionary words that contain this keyword and cancel its hits for
     /// rules with word boundaries (see [`segment`]).
     containers: Vec<Container>,
+    /// A gate literal of an unfiltered regex (see [`regex_gate`]): matched
+    /// anywhere, with no word boundaries.
+    raw: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,16 +123,27 @@ struct RepeatSet {
 /// Every rule of a [`RuleSet`], compiled for scanning.
 ///
 /// Cost: building is linear in the total size of the words plus regex
-/// compilation; a scan is one normalization pass, one automaton pass, and
-/// regex passes only where prefilters allow.
+/// compilation (60,000 keywords: about 0.2 s); a scan is one fused pass
+/// (a table load and an automaton step per character), plus a
+/// normalization and regex passes only for the texts the gates let through.
 #[derive(Debug)]
 pub struct Matcher {
-    automaton: Option<AhoCorasick>,
+    /// Every pattern, matched in one fused normalize-and-match pass.
+    words: Option<FusedMatcher>,
     patterns: Vec<Pattern>,
     rules: Vec<CompiledRule>,
     /// Rules whose regex has no prefilter words, and the set that screens them.
     unfiltered: Vec<usize>,
     unfiltered_set: Option<RegexSet>,
+    /// Per unfiltered rule, the digit run every match contains (see
+    /// [`regex_gate`]) and whether it has gate literals (their hits set its
+    /// `prefiltered` flag): the set runs only on texts that meet one rule's gate.
+    unfiltered_gates: Vec<(u32, bool)>,
+    /// Whether [`ScanFacts::triggers`] counts characters that need the
+    /// folded view (the first characters of symbol prefilter words).
+    has_triggers: bool,
+    /// False to run every pass on every text (see [`Matcher::without_gates`]).
+    gates: bool,
     repeat: Option<RepeatSet>,
     /// Rules with `numerals = true`.
     numeral_rules: Vec<usize>,
@@ -153,6 +180,7 @@ impl Matcher {
                     uses: Vec::new(),
                     variant: false,
                     containers: Vec::new(),
+                    raw: false,
                 });
                 patterns.len() - 1
             });
@@ -241,19 +269,54 @@ impl Matcher {
             });
         }
         attach_containers(&mut patterns, &rules);
+        let mut unfiltered_gates = Vec::with_capacity(unfiltered.len());
+        for &ri in &unfiltered {
+            let gate = regex_gate::gate(set.rules[ri].regex.as_deref().unwrap_or_default());
+            let literals = gate.literals.unwrap_or_default();
+            unfiltered_gates.push((gate.digit_run, !literals.is_empty()));
+            for text in literals {
+                patterns.push(Pattern {
+                    text,
+                    first: Edge::None,
+                    last: Edge::None,
+                    uses: vec![Use::Prefilter(ri as u32)],
+                    variant: false,
+                    containers: Vec::new(),
+                    raw: true,
+                });
+            }
+        }
         let repeat = build_repeat(repeat_words)?;
-        let numeral_rules = (0..rules.len()).filter(|&i| rules[i].numerals).collect();
-        let automaton = if patterns.is_empty() {
+        let numeral_rules: Vec<usize> = (0..rules.len()).filter(|&i| rules[i].numerals).collect();
+        // Characters that send a text to the folded view: the first
+        // character of a symbol prefilter word (`★`).
+        let mut trigger_chars: Vec<char> = rules
+            .iter()
+            .flat_map(|r| r.literal_prefilter.iter().filter_map(|w| w.chars().next()))
+            .collect();
+        trigger_chars.sort_unstable();
+        trigger_chars.dedup();
+        let has_triggers = !trigger_chars.is_empty();
+        let words = if patterns.is_empty() {
             None
         } else {
+            let texts: Vec<String> = patterns.iter().map(|p| p.text.clone()).collect();
+            // Generated spellings check their boundaries on the original text.
+            let boundaries: Vec<bool> = patterns.iter().map(|p| !p.variant && !p.raw).collect();
+            let trigger = |c: char| {
+                let mut hit = false;
+                fold_char(c, |f| hit |= trigger_chars.binary_search(&f).is_ok());
+                hit
+            };
             Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::Standard)
-                    .kind(automaton_kind(patterns.len()))
-                    .build(patterns.iter().map(|p| p.text.as_str()))
-                    .map_err(|e| {
-                        CompileError(format!("cannot build the keyword automaton: {e}"))
-                    })?,
+                FusedMatcher::with_options(
+                    &texts,
+                    FusedOptions {
+                        boundaries: Some(&boundaries),
+                        trigger: has_triggers.then_some(&trigger as &dyn Fn(char) -> bool),
+                    },
+                )
+                .map_err(CompileError)?,
             )
         };
         let unfiltered_set = if unfiltered.is_empty() {
@@ -271,17 +334,30 @@ impl Matcher {
             )
         };
         Ok(Matcher {
-            automaton,
+            words,
             patterns,
             rules,
             unfiltered,
             unfiltered_set,
+            unfiltered_gates,
+            has_triggers,
+            gates: true,
             repeat,
             numeral_rules,
         })
     }
 
-    /// Number of distinct words in the automaton.
+    /// This matcher with its gates off: the normalized views are built and
+    /// the repeat, regex and numeral passes run on every text, whatever the
+    /// fused pass saw. Slower, same hits: for differential tests and to
+    /// measure what the gates save.
+    pub fn without_gates(mut self) -> Matcher {
+        self.gates = false;
+        self
+    }
+
+    /// Number of patterns in the automaton: distinct words, plus the gate
+    /// literals of regexes without prefilter words.
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()
     }
@@ -293,14 +369,32 @@ impl Matcher {
             return;
         }
         scratch.reset(self.rules.len());
-        scratch.norm.normalize(text);
-        self.find_words(text, scratch);
-        if self.repeat.is_some() {
+        let facts = self.find_words(text, scratch);
+        let all = !self.gates;
+        if self.repeat.is_some() && (all || facts.repeated) {
+            scratch.normalize(text);
             self.find_repeats(text, scratch);
         }
-        self.run_regexes(text, scratch);
-        if !self.numeral_rules.is_empty() {
-            self.run_numeral_regexes(text, scratch);
+        let unfiltered = self.unfiltered_set.is_some()
+            && (all
+                || self.unfiltered.iter().zip(&self.unfiltered_gates).any(
+                    |(&ri, &(run, literal))| {
+                        facts.digit_run >= run && (!literal || scratch.prefiltered[ri])
+                    },
+                ));
+        let triggered = self.has_triggers && (all || facts.triggers > 0);
+        let numerals = !self.numeral_rules.is_empty() && (all || facts.numeral_number);
+        let prefiltered = self
+            .rules
+            .iter()
+            .enumerate()
+            .any(|(ri, r)| r.regex.is_some() && r.has_prefilter && scratch.prefiltered[ri]);
+        if all || unfiltered || triggered || prefiltered || numerals {
+            scratch.normalize(text);
+            self.run_regexes(text, scratch, unfiltered);
+            if numerals {
+                self.run_numeral_regexes(text, scratch);
+            }
         }
         let first = out.len();
         for cand in &scratch.candidates {
@@ -335,33 +429,44 @@ impl Matcher {
         out[first..].sort_by_key(|h| (h.start, h.end, h.rule));
     }
 
-    fn find_words(&self, text: &str, s: &mut Scratch) {
-        let Some(ac) = &self.automaton else { return };
-        let compact = s.norm.compact.as_str();
-        for m in ac.find_overlapping_iter(compact) {
-            let p = &self.patterns[m.pattern().as_usize()];
-            let (os, oe) = s.norm.compact_to_original(text, m.start(), m.end());
-            let (before, after) = if p.variant {
-                (text[..os].chars().next_back(), text[oe..].chars().next())
-            } else {
-                (
-                    compact[..m.start()].chars().next_back(),
-                    compact[m.end()..].chars().next(),
-                )
+    /// The fused keyword pass: every pattern's hits, sorted into
+    /// candidates, allow and context spans, and prefilter flags.
+    fn find_words(&self, text: &str, s: &mut Scratch) -> ScanFacts {
+        let Some(words) = &self.words else {
+            // No words: nothing to learn from a pass, so every later pass runs.
+            return ScanFacts {
+                digit_run: u32::MAX,
+                numeral_number: true,
+                triggers: 1,
+                repeated: true,
             };
-            if p.first != Edge::None && edge(before) == p.first {
-                continue;
+        };
+        let mut hits = std::mem::take(&mut s.word_hits);
+        hits.clear();
+        let facts = words.scan(text, &mut s.fused, |h| hits.push(h));
+        for &WordHit { word, start, end } in &hits {
+            let p = &self.patterns[word as usize];
+            let (os, oe) = (start as usize, end as usize);
+            if p.variant {
+                let before = text[..os].chars().next_back();
+                let after = text[oe..].chars().next();
+                if p.first != Edge::None && edge(before) == p.first {
+                    continue;
+                }
+                if p.last != Edge::None && edge(after) == p.last {
+                    continue;
+                }
             }
-            if p.last != Edge::None && edge(after) == p.last {
-                continue;
-            }
-            let inside = !p.containers.is_empty()
-                && inside_container(compact, m.start(), m.end(), &p.containers);
+            let inside = !p.containers.is_empty() && {
+                s.normalize(text);
+                let (cs, ce) = s.norm.original_to_compact(os, oe);
+                inside_container(&s.norm.compact, cs, ce, &p.containers)
+            };
             let span = Span {
                 rule: 0,
-                start: os as u32,
-                end: oe as u32,
-                pattern: Some(m.pattern().as_u32()),
+                start,
+                end,
+                pattern: Some(word),
                 via: 0,
             };
             for &u in &p.uses {
@@ -384,9 +489,13 @@ impl Matcher {
                 }
             }
         }
+        s.word_hits = hits;
+        facts
     }
 
-    fn run_regexes(&self, text: &str, s: &mut Scratch) {
+    /// Regex rules on the folded view (which must be built): those whose
+    /// prefilter words occurred, and the unfiltered ones when `unfiltered`.
+    fn run_regexes(&self, text: &str, s: &mut Scratch, unfiltered: bool) {
         let folded = s.norm.folded.as_str();
         let run = |ri: usize, s_candidates: &mut Vec<Span>| {
             let rule = &self.rules[ri];
@@ -433,7 +542,7 @@ impl Matcher {
                 run(ri, &mut candidates);
             }
         }
-        if let Some(set) = &self.unfiltered_set {
+        if let Some(set) = self.unfiltered_set.as_ref().filter(|_| unfiltered) {
             for k in set.matches(folded).iter() {
                 run(self.unfiltered[k], &mut candidates);
             }
@@ -633,7 +742,8 @@ fn regex_transforms(original: &str) -> Transforms {
     out
 }
 
-fn is_han(c: char) -> bool {
+/// True for a Han character (CJK unified ideographs and their extensions).
+pub(super) fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
 }
 
@@ -714,7 +824,7 @@ static NUMERAL_BITS: [u64; 1024] = {
 /// True for a Chinese numeral (one table load: this runs on every character
 /// of every text when a rule has `numerals = true`).
 #[inline]
-fn is_numeral(c: char) -> bool {
+pub(super) fn is_numeral(c: char) -> bool {
     let cp = c as usize;
     cp < 0x10000 && NUMERAL_BITS[cp >> 6] >> (cp & 63) & 1 == 1
 }
@@ -811,13 +921,13 @@ fn build_repeat(words: Vec<(String, u32, u32)>) -> Result<Option<RepeatSet>, Com
     }))
 }
 
-/// Word counts up to which the automaton is a full DFA.
+/// Word counts up to which the repeat automaton (the keywords of `repeat`
+/// rules, run on the few texts with a repeated character) is a full DFA.
 ///
 /// A DFA matches about twice as fast as the crate's default contiguous NFA
-/// on Chinese text (measured: `examples/engine_throughput.rs`, 10,000 words),
-/// at about 5 KiB of memory and 20 µs of build time per word; beyond this
-/// many words the memory grows past what a scanner should hold, and the
-/// crate chooses.
+/// on Chinese text, at about 5 KiB of memory and 20 µs of build time per
+/// word; beyond this many words the memory grows past what a scanner
+/// should hold, and the crate chooses.
 pub const DFA_MAX_WORDS: usize = 20_000;
 
 fn automaton_kind(words: usize) -> Option<AhoCorasickKind> {
@@ -858,7 +968,12 @@ struct Span {
 /// Per-thread working memory for [`Matcher::scan`]; reuse it across texts.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// The fused pass's ring and pending hits, and the hits it found.
+    fused: FusedScratch,
+    word_hits: Vec<WordHit>,
+    /// The two normalized views, built only when a later pass needs them.
     norm: Normalized,
+    normalized: bool,
     candidates: Vec<Span>,
     allows: Vec<Span>,
     requires: Vec<Span>,
@@ -880,11 +995,20 @@ impl Scratch {
     }
 
     fn reset(&mut self, rules: usize) {
+        self.normalized = false;
         self.candidates.clear();
         self.allows.clear();
         self.requires.clear();
         self.forbids.clear();
         self.prefiltered.clear();
         self.prefiltered.resize(rules, false);
+    }
+
+    /// Builds the normalized views of `text` unless this scan already did.
+    fn normalize(&mut self, text: &str) {
+        if !self.normalized {
+            self.norm.normalize(text);
+            self.normalized = true;
+        }
     }
 }

@@ -1,19 +1,24 @@
 //! The matching engine: pure and synchronous, no I/O.
 //!
 //! - [`normalize`] folds text and keeps a map back to the original offsets;
+//! - [`fused`] folds and matches keywords in one pass over the original
+//!   text, on a [`char_automaton`] (Aho-Corasick over characters);
 //! - [`matcher`] compiles every rule into one automaton plus regexes and
-//!   scans one text;
+//!   scans one text, building normalized views only where its gates
+//!   ([`regex_gate`]) say a regex or repeat rule may fire;
 //! - [`validate`] holds the checksum validators regex rules can name;
 //! - [`findings`] turns the hits of a post into findings with fingerprints.
 //!
 //! [`Engine`] bundles a loaded rule set with its compiled matcher.
 
+pub mod char_automaton;
 pub mod confusables;
 pub mod findings;
 pub mod fused;
 pub mod matcher;
 pub mod normalize;
 pub mod pinyin;
+pub mod regex_gate;
 pub mod segment;
 pub mod transforms;
 pub mod validate;

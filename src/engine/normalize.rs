@@ -512,6 +512,13 @@ impl Normalized {
         map_back(&self.compact_src, original, start, end)
     }
 
+    /// Maps a byte range of the original text (whole characters) to the
+    /// compact bytes its characters produced. Cost: two binary searches.
+    pub fn original_to_compact(&self, start: usize, end: usize) -> (usize, usize) {
+        let at = |o: usize| self.compact_src.partition_point(|&p| (p as usize) < o);
+        (at(start), at(end))
+    }
+
     /// Maps a byte range of the folded view back to the original text.
     ///
     /// Same contract as [`Normalized::compact_to_original`].
@@ -550,6 +557,18 @@ pub fn compact_form(word: &str) -> String {
     let mut n = Normalized::new();
     n.normalize(word);
     n.compact
+}
+
+/// Calls `f` with each character `c` folds to in the folded view (none
+/// for a dropped character). Cost: one table lookup in the BMP.
+pub fn fold_char(c: char, mut f: impl FnMut(char)) {
+    match table().lookup(c) {
+        Fold::Same(CharClass::Drop) => {}
+        Fold::Same(_) => f(c),
+        Fold::One(_, x) => f(x),
+        Fold::Multi(usize::MAX) => folded_form(c.encode_utf8(&mut [0; 4])).chars().for_each(f),
+        Fold::Multi(i) => table().expansions[i].folded.chars().for_each(f),
+    }
 }
 
 /// The folded form of a text (noise kept).

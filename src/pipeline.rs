@@ -5,9 +5,11 @@
 //! Accounts are read one after another; each account's posts are read in
 //! batches of [`BATCH_POSTS`] on a reading thread while the batch before is
 //! scanned on the rayon pool the caller installed and written into the
-//! account's open transaction, so memory stays bounded by three batches plus
-//! the run's findings, whatever the size of the sources. A process that dies before an account's commit
-//! leaves nothing of it in the store: the next run reads it again.
+//! account's open transaction. The findings go to a [`FindingSpool`] (a
+//! temporary file, sorted a chunk at a time), so memory stays bounded by three
+//! batches and one chunk of findings, whatever the size of the sources and
+//! however many findings they give. A process that dies before an account's
+//! commit leaves nothing of it in the store: the next run reads it again.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -16,11 +18,14 @@ use chrono::{DateTime, FixedOffset, Local};
 use rayon::prelude::*;
 
 use crate::engine::{Engine, Scratch};
-use crate::model::{Account, AccountRef, Finding, Novelty, Post, Review, ReviewStatus, Reviews};
+use crate::model::{
+    Account, AccountRef, Finding, Novelty, Post, Review, ReviewStatus, Reviews, Severity,
+};
 use crate::operations::questions;
 use crate::source::file::ExportReader;
 use crate::source::net::{self, Fetched, NetClient};
 use crate::source::ReadProblem;
+use crate::spool::{FindingSpool, Findings, SpoolOptions};
 use crate::store::{content_hash, AccountCommit, GoneFinding, ScannedPost, Store, StoreError};
 use crate::suppress::{SuppressionUse, Suppressions};
 
@@ -71,7 +76,12 @@ pub struct ScanOptions {
     /// checked. A post with a question not yet answered is scanned again
     /// on every run, even unchanged, since its findings change with time.
     pub questions: Option<questions::Policy>,
+    /// Where the run's findings are kept until the reports are written.
+    pub spool: SpoolOptions,
 }
+
+/// Fingerprints looked up in the store at a time by [`review`].
+pub const REVIEW_BATCH: usize = 1024;
 
 /// How far one account's scan got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -173,15 +183,30 @@ pub struct ScanOutcome {
     pub finished_at: DateTime<FixedOffset>,
     /// One result per selected account, in registry order.
     pub accounts: Vec<AccountResult>,
-    /// Every finding of the run, sorted by [`sort_findings`].
-    pub findings: Vec<Finding>,
+    /// Every finding of the run, spooled to a temporary file: read them
+    /// back in report order ([`crate::spool::report_order`]) with
+    /// `findings.iter()`; their counts need no reading.
+    pub findings: Findings,
     /// Findings recorded earlier that no longer fire on posts scanned again.
     pub gone: Vec<Gone>,
+    /// The review state of the findings and what it counted ([`review`]).
+    pub review: Reviewed,
+}
+
+/// The review state of a run's findings, from one pass over them ([`review`]).
+#[derive(Debug, Clone, Default)]
+pub struct Reviewed {
     /// The review state of the findings that have one (stored verdicts,
-    /// suppressions); a finding absent here is `new` and counts.
+    /// suppressions); a finding absent here is `new` and counts. Memory:
+    /// one entry per reviewed or suppressed finding.
     pub reviews: Reviews,
     /// How the suppressions file fared, when one was given.
     pub suppression_use: Option<SuppressionUse>,
+    /// Findings suppressed (a false-positive verdict or a suppressions entry).
+    pub suppressed: u64,
+    /// Findings new in this run and not suppressed, by severity (index:
+    /// position in [`Severity::ALL`]): what `--fail-on` looks at.
+    pub alerting: [u64; Severity::ALL.len()],
 }
 
 impl ScanOutcome {
@@ -212,25 +237,24 @@ impl ScanOutcome {
         self.accounts.iter().map(|a| a.bytes_scanned).sum()
     }
 
-    /// True when `f` is suppressed in this run (a false-positive verdict or
-    /// a suppressions entry): listed, but not counted for `--fail-on`.
-    pub fn suppressed(&self, f: &Finding) -> bool {
-        self.reviews
-            .get(&f.fingerprint)
-            .is_some_and(|r| r.suppressed.is_some())
-    }
-
-    /// Findings suppressed in this run.
+    /// Findings suppressed in this run (a false-positive verdict or a
+    /// suppressions entry): listed, but not counted for `--fail-on`.
     pub fn findings_suppressed(&self) -> u64 {
-        self.findings.iter().filter(|f| self.suppressed(f)).count() as u64
+        self.review.suppressed
     }
 
     /// Findings first seen in this run.
     pub fn findings_new(&self) -> u64 {
-        self.findings
+        self.findings.new_count()
+    }
+
+    /// True when a finding new in this run and not suppressed is at or
+    /// above `threshold`.
+    pub fn alerts_at(&self, threshold: Severity) -> bool {
+        Severity::ALL
             .iter()
-            .filter(|f| f.novelty == Novelty::New)
-            .count() as u64
+            .zip(self.review.alerting)
+            .any(|(s, n)| *s >= threshold && n > 0)
     }
 }
 
@@ -263,7 +287,7 @@ pub fn scan(
     let started_at = now();
     let clock = Instant::now();
     let mut results: Vec<Option<AccountResult>> = vec![None; accounts.len()];
-    let mut findings = Vec::new();
+    let mut findings = FindingSpool::new(options.spool.clone());
     let mut gone = Vec::new();
     let mut posts_total = 0u64;
     let mut done = 0usize;
@@ -272,7 +296,7 @@ pub fn scan(
     let mut scan_one = |i: usize,
                         source: AccountSource,
                         store: &mut Option<RunStore<'_>>,
-                        findings: &mut Vec<Finding>,
+                        findings: &mut FindingSpool,
                         gone: &mut Vec<Gone>|
      -> Result<(), StoreError> {
         let account = accounts[i];
@@ -368,65 +392,104 @@ pub fn scan(
         accounts_total: accounts.len(),
         account: "",
         posts: posts_total,
-        findings: findings.len() as u64,
+        findings: findings.len(),
         elapsed: clock.elapsed(),
     });
-    sort_findings(&mut findings);
-    let stored = match store.as_mut() {
-        Some(s) => {
-            let fps: Vec<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
-            s.store.reviews(&fps)?
-        }
-        None => Reviews::new(),
-    };
+    let findings = findings.finish().map_err(spool_error)?;
     let today = now().date_naive();
-    let reviews = apply_reviews(&findings, stored, options.suppressions.as_deref(), today);
+    let review = review(
+        &findings,
+        &mut |fps| match store.as_mut() {
+            Some(s) => s.store.reviews(fps),
+            None => Ok(Reviews::new()),
+        },
+        options.suppressions.as_deref(),
+        today,
+    )?;
     Ok(ScanOutcome {
         started_at,
         finished_at: now(),
         accounts: results.into_iter().flatten().collect(),
-        suppression_use: options
-            .suppressions
-            .as_ref()
-            .map(|s| s.usage(&findings, today)),
         findings,
         gone,
-        reviews,
+        review,
     })
 }
 
-/// The review state of each finding of a run: its stored verdict, marked
-/// suppressed when it is a false positive or when a suppression in force on
-/// `today` matches it. Only findings with something to say are in the map.
-/// Cost: one pass over the findings, times the suppression entries.
-pub fn apply_reviews(
-    findings: &[Finding],
-    mut stored: Reviews,
+/// The findings spool failed (the temporary file could not be written or
+/// read back): the run cannot report, so it stops as on a store error.
+fn spool_error(e: std::io::Error) -> StoreError {
+    StoreError(format!(
+        "cannot keep the run's findings for the reports: {e}"
+    ))
+}
+
+/// The review state of each finding of a run, in one pass over them (in
+/// report order): its stored verdict (`stored` is asked for the verdicts of
+/// [`REVIEW_BATCH`] fingerprints at a time and may leave out findings
+/// without one), marked suppressed when it is a false positive or when a
+/// suppression in force on `today` matches it; and what that counts. Only
+/// findings with something to say are in [`Reviewed::reviews`]. Cost:
+/// reading the findings once, times the suppression entries.
+pub fn review(
+    findings: &Findings,
+    stored: &mut dyn FnMut(&[&str]) -> Result<Reviews, StoreError>,
     suppressions: Option<&Suppressions>,
     today: chrono::NaiveDate,
-) -> Reviews {
-    let mut out = Reviews::new();
-    for f in findings {
-        let mut r: Review = stored.remove(&f.fingerprint).unwrap_or_default();
-        if r.status == ReviewStatus::FalsePositive {
-            let who = [r.reviewer.as_str(), r.reviewed_at.as_str()]
-                .into_iter()
-                .filter(|x| !x.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            r.suppressed = Some(if who.is_empty() {
-                "误报 / false positive".to_string()
-            } else {
-                format!("误报 / false positive ({who})")
-            });
-        } else if let Some(s) = suppressions.and_then(|s| s.find(f, today).map(|e| (s, e))) {
-            r.suppressed = Some(s.1.describe(&s.0.file));
+) -> Result<Reviewed, StoreError> {
+    let mut out = Reviewed::default();
+    let mut used = suppressions.map(|s| vec![0; s.entries.len()]);
+    let mut batch: Vec<Finding> = Vec::with_capacity(REVIEW_BATCH);
+    let mut it = findings.iter().peekable();
+    while it.peek().is_some() {
+        batch.clear();
+        for f in it.by_ref().take(REVIEW_BATCH) {
+            batch.push(f.map_err(spool_error)?);
         }
-        if r != Review::default() {
-            out.insert(f.fingerprint.clone(), r);
+        let fps: Vec<&str> = batch.iter().map(|f| f.fingerprint.as_str()).collect();
+        let known = stored(&fps)?;
+        for f in &batch {
+            let mut r: Review = known.get(&f.fingerprint).cloned().unwrap_or_default();
+            if r.status == ReviewStatus::FalsePositive {
+                let who = [r.reviewer.as_str(), r.reviewed_at.as_str()]
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                r.suppressed = Some(if who.is_empty() {
+                    "误报 / false positive".to_string()
+                } else {
+                    format!("误报 / false positive ({who})")
+                });
+            }
+            // An entry counts as used even when a verdict already
+            // suppresses the finding.
+            if let (Some(s), Some(used)) = (suppressions, used.as_mut()) {
+                if let Some(i) = s.position(f, today) {
+                    used[i] += 1;
+                    if r.suppressed.is_none() {
+                        r.suppressed = Some(s.entries[i].describe(&s.file));
+                    }
+                }
+            }
+            if r.suppressed.is_some() {
+                out.suppressed += 1;
+            } else if f.novelty == Novelty::New {
+                let i = Severity::ALL
+                    .iter()
+                    .position(|s| *s == f.rule.severity)
+                    .unwrap_or(0);
+                out.alerting[i] += 1;
+            }
+            if r != Review::default() {
+                out.reviews.insert(f.fingerprint.clone(), r);
+            }
         }
     }
-    out
+    out.suppression_use = suppressions
+        .zip(used)
+        .map(|(s, used)| s.usage_of(used, today));
+    Ok(out)
 }
 
 /// Where one account's posts come from in this run.
@@ -474,7 +537,7 @@ struct AccountRun<'a, 's> {
     account: &'a Account,
     options: &'a ScanOptions,
     store: Option<&'a mut RunStore<'s>>,
-    findings: &'a mut Vec<Finding>,
+    findings: &'a mut FindingSpool,
     gone: &'a mut Vec<Gone>,
     result: AccountResult,
     last_post_at: Option<DateTime<FixedOffset>>,
@@ -591,7 +654,7 @@ impl AccountRun<'_, '_> {
             for batch in rx {
                 self.apply(&batch);
                 self.process(batch.posts, false)?;
-                tick(self.result.posts_scanned, self.findings.len() as u64);
+                tick(self.result.posts_scanned, self.findings.len());
             }
             Ok(())
         })
@@ -626,7 +689,7 @@ impl AccountRun<'_, '_> {
             }
             self.result.posts_from_store += stored.len() as u64;
             self.process(stored.into_iter().map(|p| p.post).collect(), true)?;
-            tick(self.result.posts_scanned, self.findings.len() as u64);
+            tick(self.result.posts_scanned, self.findings.len());
         }
     }
 
@@ -718,7 +781,7 @@ impl AccountRun<'_, '_> {
             self.result.findings += fs.len() as u64;
             self.result.findings_new +=
                 fs.iter().filter(|f| f.novelty == Novelty::New).count() as u64;
-            self.findings.extend(fs);
+            self.findings.extend(fs).map_err(spool_error)?;
         }
         Ok(())
     }
@@ -796,33 +859,4 @@ impl ReadFilter {
         }
         let _ = tx.send(batch);
     }
-}
-
-/// The order of findings in every report: unit, account, publication time,
-/// post, field, comment, position, rule, match. Deterministic for a given input.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (
-            &a.account.unit,
-            &a.account.id,
-            &a.post.published_at,
-            &a.post.id,
-            a.field,
-            &a.comment_id,
-            a.char_start,
-            &a.rule.id,
-            &a.normalized,
-        )
-            .cmp(&(
-                &b.account.unit,
-                &b.account.id,
-                &b.post.published_at,
-                &b.post.id,
-                b.field,
-                &b.comment_id,
-                b.char_start,
-                &b.rule.id,
-                &b.normalized,
-            ))
-    });
 }

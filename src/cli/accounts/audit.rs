@@ -16,6 +16,7 @@ use crate::operations::audit::{self, Facts, ScanFacts};
 use crate::pipeline::{Gone, ScanOutcome};
 use crate::registry::Record;
 use crate::report::{self, json::RunMeta, Lang};
+use crate::spool::Findings;
 use crate::store::lock::DbLock;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{RunKind, RunStart, RunTotals, Store};
@@ -172,15 +173,36 @@ pub(super) fn run_audit(a: AuditArgs) -> Exit {
             }
         }
     }
-    let reviews = crate::pipeline::apply_reviews(&findings, stored, suppressions.as_ref(), as_of);
+    // The audit's findings are a few per registry entry: they stay in memory
+    // for the summary and go through a spool for the report writers.
+    let reviewed = Findings::from_vec(findings.clone())
+        .map_err(|e| format!("cannot order the findings for the reports: {e}"))
+        .and_then(|spooled| {
+            let review = crate::pipeline::review(
+                &spooled,
+                &mut |fps| {
+                    Ok(fps
+                        .iter()
+                        .filter_map(|fp| stored.get(*fp).map(|r| (fp.to_string(), r.clone())))
+                        .collect())
+                },
+                suppressions.as_ref(),
+                as_of,
+            )
+            .map_err(|e| e.0)?;
+            Ok((spooled, review))
+        });
+    let (spooled, review) = match reviewed {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
     let outcome = ScanOutcome {
         started_at: now,
         finished_at: crate::pipeline::now(),
         accounts: Vec::new(),
-        suppression_use: suppressions.as_ref().map(|s| s.usage(&findings, as_of)),
-        findings,
+        findings: spooled,
         gone,
-        reviews,
+        review,
     };
     let dir = a.out.join(&label);
     let (written, failed) = write_audit_reports(&a, &dir, &label, run, &outcome);
@@ -191,7 +213,7 @@ pub(super) fn run_audit(a: AuditArgs) -> Exit {
             finished_at: crate::pipeline::now().to_rfc3339(),
             accounts_ok: records.len() as u64,
             findings_new: new,
-            findings_existing: outcome.findings.len() as u64 - new,
+            findings_existing: outcome.findings.len() - new,
             ..RunTotals::default()
         };
         let note = if failed {
@@ -204,12 +226,15 @@ pub(super) fn run_audit(a: AuditArgs) -> Exit {
         }
     }
     if !a.quiet {
-        if let Some(u) = &outcome.suppression_use {
+        if let Some(u) = &outcome.review.suppression_use {
             for e in &u.expired {
                 eprintln!("xunjian: suppression expired, no longer applied: {e}");
             }
         }
-        print!("{}", audit_summary(&records, &outcome, as_of, &written));
+        print!(
+            "{}",
+            audit_summary(&records, &findings, &outcome, as_of, &written)
+        );
     }
     if failed {
         Exit::ReportFailed
@@ -271,7 +296,8 @@ fn write_audit_reports(
         let (path, result) = match f {
             AuditFormat::Csv => {
                 let path = dir.join("findings.csv");
-                let r = report::csv::write(&path, &outcome.findings, &outcome.reviews, a.lang);
+                let r =
+                    report::csv::write(&path, &outcome.findings, &outcome.review.reviews, a.lang);
                 (path, r)
             }
             AuditFormat::Json => {
@@ -295,11 +321,11 @@ fn write_audit_reports(
 /// severity, name, article and detail; then the totals per check.
 fn audit_summary(
     records: &[Record],
+    findings: &[Finding],
     outcome: &ScanOutcome,
     as_of: NaiveDate,
     written: &[String],
 ) -> String {
-    let findings = &outcome.findings;
     let mut by_account: HashMap<&str, Vec<&Finding>> = HashMap::new();
     for f in findings {
         by_account.entry(f.account.id.as_str()).or_default().push(f);
@@ -336,6 +362,7 @@ fn audit_summary(
                 marks.push("此前已知".to_string());
             }
             if let Some(why) = outcome
+                .review
                 .reviews
                 .get(&f.fingerprint)
                 .and_then(|r| r.suppressed.as_ref())

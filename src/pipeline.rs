@@ -5,10 +5,11 @@
 //! Accounts are read one after another; each account's posts are read in
 //! batches of [`BATCH_POSTS`] on a reading thread while the batch before is
 //! scanned on the rayon pool the caller installed and written into the
-//! account's open transaction. The findings go to a [`FindingSpool`] (a
-//! temporary file, sorted a chunk at a time), so memory stays bounded by three
-//! batches and one chunk of findings, whatever the size of the sources and
-//! however many findings they give. A process that dies before an account's
+//! account's open transaction. Each finding gets its review state there
+//! ([`Reviewer`]: stored verdict, suppressions) and goes to a [`FindingSpool`]
+//! (a temporary file, sorted a chunk at a time), so memory stays bounded by
+//! three batches and one chunk of findings, whatever the size of the sources
+//! and however many findings they give. A process that dies before an account's
 //! commit leaves nothing of it in the store: the next run reads it again.
 
 use std::collections::HashSet;
@@ -79,9 +80,6 @@ pub struct ScanOptions {
     /// Where the run's findings are kept until the reports are written.
     pub spool: SpoolOptions,
 }
-
-/// Fingerprints looked up in the store at a time by [`review`].
-pub const REVIEW_BATCH: usize = 1024;
 
 /// How far one account's scan got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -189,11 +187,11 @@ pub struct ScanOutcome {
     pub findings: Findings,
     /// Findings recorded earlier that no longer fire on posts scanned again.
     pub gone: Vec<Gone>,
-    /// The review state of the findings and what it counted ([`review`]).
+    /// The review state of the findings and what it counted ([`Reviewer`]).
     pub review: Reviewed,
 }
 
-/// The review state of a run's findings, from one pass over them ([`review`]).
+/// The review state of a run's findings ([`Reviewer`]).
 #[derive(Debug, Clone, Default)]
 pub struct Reviewed {
     /// The review state of the findings that have one (stored verdicts,
@@ -287,8 +285,12 @@ pub fn scan(
     let started_at = now();
     let clock = Instant::now();
     let mut results: Vec<Option<AccountResult>> = vec![None; accounts.len()];
-    let mut findings = FindingSpool::new(options.spool.clone());
-    let mut gone = Vec::new();
+    let today = now().date_naive();
+    let mut out = Collected {
+        findings: FindingSpool::new(options.spool.clone()),
+        gone: Vec::new(),
+        reviewer: Reviewer::new(options.suppressions.as_deref(), today),
+    };
     let mut posts_total = 0u64;
     let mut done = 0usize;
     let (remote, local): (Vec<usize>, Vec<usize>) =
@@ -296,8 +298,7 @@ pub fn scan(
     let mut scan_one = |i: usize,
                         source: AccountSource,
                         store: &mut Option<RunStore<'_>>,
-                        findings: &mut FindingSpool,
-                        gone: &mut Vec<Gone>|
+                        out: &mut Collected<'_>|
      -> Result<(), StoreError> {
         let account = accounts[i];
         let mut tick = |posts_in_account: u64, findings_so_far: u64| {
@@ -315,8 +316,7 @@ pub fn scan(
             account,
             options,
             store: store.as_mut(),
-            findings,
-            gone,
+            out,
             result: AccountResult::new(account),
             last_post_at: None,
             ordinal: i + 1,
@@ -333,13 +333,7 @@ pub fn scan(
         Ok(())
     };
     for &i in &local {
-        scan_one(
-            i,
-            AccountSource::Export,
-            &mut store,
-            &mut findings,
-            &mut gone,
-        )?;
+        scan_one(i, AccountSource::Export, &mut store, &mut out)?;
     }
     if !remote.is_empty() {
         let remote_accounts: Vec<&Account> = remote.iter().map(|&i| accounts[i]).collect();
@@ -358,8 +352,7 @@ pub fn scan(
                     remote[k],
                     AccountSource::Fetched(fetched),
                     &mut store,
-                    &mut findings,
-                    &mut gone,
+                    &mut out,
                 );
                 if let Err(e) = r {
                     first_error = Some(e);
@@ -392,28 +385,24 @@ pub fn scan(
         accounts_total: accounts.len(),
         account: "",
         posts: posts_total,
-        findings: findings.len(),
+        findings: out.findings.len(),
         elapsed: clock.elapsed(),
     });
-    let findings = findings.finish().map_err(spool_error)?;
-    let today = now().date_naive();
-    let review = review(
-        &findings,
-        &mut |fps| match store.as_mut() {
-            Some(s) => s.store.reviews(fps),
-            None => Ok(Reviews::new()),
-        },
-        options.suppressions.as_deref(),
-        today,
-    )?;
     Ok(ScanOutcome {
         started_at,
         finished_at: now(),
         accounts: results.into_iter().flatten().collect(),
-        findings,
-        gone,
-        review,
+        findings: out.findings.finish().map_err(spool_error)?,
+        gone: out.gone,
+        review: out.reviewer.finish(),
     })
+}
+
+/// What the accounts' scans add to as they go.
+struct Collected<'a> {
+    findings: FindingSpool,
+    gone: Vec<Gone>,
+    reviewer: Reviewer<'a>,
 }
 
 /// The findings spool failed (the temporary file could not be written or
@@ -424,72 +413,72 @@ fn spool_error(e: std::io::Error) -> StoreError {
     ))
 }
 
-/// The review state of each finding of a run, in one pass over them (in
-/// report order): its stored verdict (`stored` is asked for the verdicts of
-/// [`REVIEW_BATCH`] fingerprints at a time and may leave out findings
-/// without one), marked suppressed when it is a false positive or when a
-/// suppression in force on `today` matches it; and what that counts. Only
-/// findings with something to say are in [`Reviewed::reviews`]. Cost:
-/// reading the findings once, times the suppression entries.
-pub fn review(
-    findings: &Findings,
-    stored: &mut dyn FnMut(&[&str]) -> Result<Reviews, StoreError>,
-    suppressions: Option<&Suppressions>,
+/// Gives each finding of a run its review state as it is produced: its
+/// stored verdict, marked suppressed when it is a false positive or when a
+/// suppression in force on `today` matches it; and counts what depends on
+/// it. Memory: one entry per finding with something to say (a verdict or a
+/// suppression); nothing for the others.
+pub struct Reviewer<'a> {
+    suppressions: Option<&'a Suppressions>,
     today: chrono::NaiveDate,
-) -> Result<Reviewed, StoreError> {
-    let mut out = Reviewed::default();
-    let mut used = suppressions.map(|s| vec![0; s.entries.len()]);
-    let mut batch: Vec<Finding> = Vec::with_capacity(REVIEW_BATCH);
-    let mut it = findings.iter().peekable();
-    while it.peek().is_some() {
-        batch.clear();
-        for f in it.by_ref().take(REVIEW_BATCH) {
-            batch.push(f.map_err(spool_error)?);
-        }
-        let fps: Vec<&str> = batch.iter().map(|f| f.fingerprint.as_str()).collect();
-        let known = stored(&fps)?;
-        for f in &batch {
-            let mut r: Review = known.get(&f.fingerprint).cloned().unwrap_or_default();
-            if r.status == ReviewStatus::FalsePositive {
-                let who = [r.reviewer.as_str(), r.reviewed_at.as_str()]
-                    .into_iter()
-                    .filter(|x| !x.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                r.suppressed = Some(if who.is_empty() {
-                    "误报 / false positive".to_string()
-                } else {
-                    format!("误报 / false positive ({who})")
-                });
-            }
-            // An entry counts as used even when a verdict already
-            // suppresses the finding.
-            if let (Some(s), Some(used)) = (suppressions, used.as_mut()) {
-                if let Some(i) = s.position(f, today) {
-                    used[i] += 1;
-                    if r.suppressed.is_none() {
-                        r.suppressed = Some(s.entries[i].describe(&s.file));
-                    }
-                }
-            }
-            if r.suppressed.is_some() {
-                out.suppressed += 1;
-            } else if f.novelty == Novelty::New {
-                let i = Severity::ALL
-                    .iter()
-                    .position(|s| *s == f.rule.severity)
-                    .unwrap_or(0);
-                out.alerting[i] += 1;
-            }
-            if r != Review::default() {
-                out.reviews.insert(f.fingerprint.clone(), r);
-            }
+    used: Vec<usize>,
+    out: Reviewed,
+}
+
+impl<'a> Reviewer<'a> {
+    /// A reviewer applying `suppressions` as they stand on `today`.
+    pub fn new(suppressions: Option<&'a Suppressions>, today: chrono::NaiveDate) -> Reviewer<'a> {
+        Reviewer {
+            suppressions,
+            today,
+            used: suppressions.map_or_else(Vec::new, |s| vec![0; s.entries.len()]),
+            out: Reviewed::default(),
         }
     }
-    out.suppression_use = suppressions
-        .zip(used)
-        .map(|(s, used)| s.usage_of(used, today));
-    Ok(out)
+
+    /// Gives `f` its review state from its stored verdict (`None`: the store
+    /// has none, or there is no store). Cost: one test per suppression entry.
+    pub fn add(&mut self, f: &Finding, stored: Option<&Review>) {
+        let mut r: Review = stored.cloned().unwrap_or_default();
+        if r.status == ReviewStatus::FalsePositive {
+            let who = [r.reviewer.as_str(), r.reviewed_at.as_str()]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            r.suppressed = Some(if who.is_empty() {
+                "误报 / false positive".to_string()
+            } else {
+                format!("误报 / false positive ({who})")
+            });
+        }
+        // An entry counts as used even when a verdict already suppresses
+        // the finding.
+        if let Some(s) = self.suppressions {
+            if let Some(i) = s.position(f, self.today) {
+                self.used[i] += 1;
+                if r.suppressed.is_none() {
+                    r.suppressed = Some(s.entries[i].describe(&s.file));
+                }
+            }
+        }
+        if r.suppressed.is_some() {
+            self.out.suppressed += 1;
+        } else if f.novelty == Novelty::New {
+            if let Some(i) = Severity::ALL.iter().position(|s| *s == f.rule.severity) {
+                self.out.alerting[i] += 1;
+            }
+        }
+        if r != Review::default() {
+            self.out.reviews.insert(f.fingerprint.clone(), r);
+        }
+    }
+
+    /// The review state of every finding added.
+    pub fn finish(mut self) -> Reviewed {
+        self.out.suppression_use = self.suppressions.map(|s| s.usage_of(self.used, self.today));
+        self.out
+    }
 }
 
 /// Where one account's posts come from in this run.
@@ -532,19 +521,18 @@ impl AccountResult {
 }
 
 /// The scan of one account.
-struct AccountRun<'a, 's> {
+struct AccountRun<'a, 's, 'o> {
     engine: &'a Engine,
     account: &'a Account,
     options: &'a ScanOptions,
     store: Option<&'a mut RunStore<'s>>,
-    findings: &'a mut FindingSpool,
-    gone: &'a mut Vec<Gone>,
+    out: &'a mut Collected<'o>,
     result: AccountResult,
     last_post_at: Option<DateTime<FixedOffset>>,
     ordinal: usize,
 }
 
-impl AccountRun<'_, '_> {
+impl AccountRun<'_, '_, '_> {
     fn run(
         &mut self,
         source: AccountSource,
@@ -654,7 +642,7 @@ impl AccountRun<'_, '_> {
             for batch in rx {
                 self.apply(&batch);
                 self.process(batch.posts, false)?;
-                tick(self.result.posts_scanned, self.findings.len());
+                tick(self.result.posts_scanned, self.out.findings.len());
             }
             Ok(())
         })
@@ -689,7 +677,7 @@ impl AccountRun<'_, '_> {
             }
             self.result.posts_from_store += stored.len() as u64;
             self.process(stored.into_iter().map(|p| p.post).collect(), true)?;
-            tick(self.result.posts_scanned, self.findings.len());
+            tick(self.result.posts_scanned, self.out.findings.len());
         }
     }
 
@@ -743,6 +731,7 @@ impl AccountRun<'_, '_> {
             })
             .collect();
         self.result.posts_unchanged += (batch.len() - scanned.len()) as u64;
+        let mut verdicts = Reviews::new();
         if let Some(s) = self.store.as_mut() {
             let records: Vec<ScannedPost<'_>> = scanned
                 .iter()
@@ -761,10 +750,18 @@ impl AccountRun<'_, '_> {
                     f.novelty = Novelty::Known;
                 }
             }
-            self.gone.extend(outcome.gone.into_iter().map(|g| Gone {
+            self.out.gone.extend(outcome.gone.into_iter().map(|g| Gone {
                 account: self.account.id.clone(),
                 finding: g,
             }));
+            // Findings known before this run keep their verdicts.
+            let fps: Vec<&str> = scanned
+                .iter()
+                .flat_map(|(_, fs)| fs.iter().map(|f| f.fingerprint.as_str()))
+                .collect();
+            if !fps.is_empty() {
+                verdicts = s.store.reviews(&fps)?;
+            }
         }
         for (i, _) in &scanned {
             let p = &batch[*i];
@@ -781,7 +778,10 @@ impl AccountRun<'_, '_> {
             self.result.findings += fs.len() as u64;
             self.result.findings_new +=
                 fs.iter().filter(|f| f.novelty == Novelty::New).count() as u64;
-            self.findings.extend(fs).map_err(spool_error)?;
+            for f in &fs {
+                self.out.reviewer.add(f, verdicts.get(&f.fingerprint));
+            }
+            self.out.findings.extend(fs).map_err(spool_error)?;
         }
         Ok(())
     }

@@ -6,27 +6,30 @@
 //! a run that kept them all in memory for its reports would grow without
 //! bound. [`FindingSpool`] sorts the findings in chunks of
 //! [`SpoolOptions::chunk`] as they come and appends each sorted chunk (a
-//! *run*, one JSON line per finding) to an anonymous temporary file; its
+//! *run*, one JSON line per finding, with its account and rule as numbers
+//! into tables kept once in memory) to an anonymous temporary file; its
 //! [`FindingSpool::finish`] gives [`Findings`], which reads them back merged
 //! into report order ([`report_order`]) as often as there are reports, and
 //! knows the figures the summaries need (counts by category and severity,
 //! new, evasions, units) without reading the file. A run with no more than
 //! one chunk of findings never touches the disk.
 //!
-//! Memory: one chunk being filled, then per run on disk a read buffer and
-//! the finding at its head while merging; nothing per finding. Disk: about
-//! 1.5 KB per finding, freed when the last [`Findings`] handle is dropped
-//! (the file has no name).
+//! Memory: one chunk being filled, the distinct accounts and rules, then
+//! per run on disk a read buffer and the finding at its head while merging;
+//! nothing per finding. Disk: about 600 bytes per finding, freed when the last
+//! [`Findings`] handle is dropped (the file has no name).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::model::{Finding, Novelty};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{AccountRef, Field, Finding, Novelty, PostRef, RuleRef};
 use crate::report::Counts;
 
 /// Findings sorted in memory before they are written as one run: about
@@ -128,14 +131,170 @@ impl Facts {
     }
 }
 
+/// The accounts and rules of the findings on disk, each kept once: a record
+/// names them by their index.
+#[derive(Debug, Default)]
+struct Tables {
+    accounts: Vec<AccountRef>,
+    account_index: HashMap<AccountRef, u32>,
+    rules: Vec<RuleRef>,
+    rule_index: HashMap<RuleRef, u32>,
+}
+
+impl Tables {
+    fn account(&mut self, a: &AccountRef) -> u32 {
+        intern(&mut self.accounts, &mut self.account_index, a)
+    }
+
+    fn rule(&mut self, r: &RuleRef) -> u32 {
+        intern(&mut self.rules, &mut self.rule_index, r)
+    }
+
+    /// The finding a record read back stands for.
+    fn finding(&self, r: Record) -> io::Result<Finding> {
+        let (Some(account), Some(rule)) = (
+            self.accounts.get(r.account as usize),
+            self.rules.get(r.rule as usize),
+        ) else {
+            return Err(unreadable("a record names an unknown account or rule"));
+        };
+        Ok(Finding {
+            fingerprint: r.fingerprint,
+            account: account.clone(),
+            post: r.post,
+            rule: rule.clone(),
+            field: r.field,
+            matched: r.matched,
+            normalized: r.normalized,
+            occurrences: r.occurrences,
+            char_start: r.char_start,
+            char_end: r.char_end,
+            snippet: r.snippet,
+            evasion: r.evasion,
+            evasions: r.evasions,
+            comment_id: r.comment_id,
+            detail: r.detail,
+            novelty: r.novelty,
+        })
+    }
+}
+
+fn intern<T: Clone + Eq + std::hash::Hash>(
+    list: &mut Vec<T>,
+    index: &mut HashMap<T, u32>,
+    x: &T,
+) -> u32 {
+    if let Some(&i) = index.get(x) {
+        return i;
+    }
+    let i = list.len() as u32;
+    list.push(x.clone());
+    index.insert(x.clone(), i);
+    i
+}
+
+/// One finding on disk, as written: a [`Finding`] with its account and rule
+/// as indexes into [`Tables`].
+#[derive(Serialize)]
+struct RecordRef<'a> {
+    account: u32,
+    rule: u32,
+    fingerprint: &'a str,
+    post: &'a PostRef,
+    field: Field,
+    matched: &'a str,
+    normalized: &'a str,
+    occurrences: u32,
+    char_start: usize,
+    char_end: usize,
+    snippet: &'a str,
+    evasion: bool,
+    evasions: &'a [String],
+    comment_id: &'a str,
+    detail: &'a str,
+    novelty: Novelty,
+}
+
+impl<'a> RecordRef<'a> {
+    fn new(f: &'a Finding, tables: &mut Tables) -> RecordRef<'a> {
+        // Naming every field: a field added to `Finding` must be added here.
+        let Finding {
+            fingerprint,
+            account,
+            post,
+            rule,
+            field,
+            matched,
+            normalized,
+            occurrences,
+            char_start,
+            char_end,
+            snippet,
+            evasion,
+            evasions,
+            comment_id,
+            detail,
+            novelty,
+        } = f;
+        RecordRef {
+            account: tables.account(account),
+            rule: tables.rule(rule),
+            fingerprint,
+            post,
+            field: *field,
+            matched,
+            normalized,
+            occurrences: *occurrences,
+            char_start: *char_start,
+            char_end: *char_end,
+            snippet,
+            evasion: *evasion,
+            evasions,
+            comment_id,
+            detail,
+            novelty: *novelty,
+        }
+    }
+}
+
+/// One finding on disk, as read back.
+#[derive(Deserialize)]
+struct Record {
+    account: u32,
+    rule: u32,
+    fingerprint: String,
+    post: PostRef,
+    field: Field,
+    matched: String,
+    normalized: String,
+    occurrences: u32,
+    char_start: usize,
+    char_end: usize,
+    snippet: String,
+    evasion: bool,
+    evasions: Vec<String>,
+    comment_id: String,
+    detail: String,
+    novelty: Novelty,
+}
+
+fn unreadable(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the findings' temporary file cannot be read back: {e}"),
+    )
+}
+
 /// The findings of a run as they are produced: sorted and written to a
-/// temporary file a chunk at a time. Memory: at most one chunk of findings.
+/// temporary file a chunk at a time. Memory: at most one chunk of findings,
+/// and each distinct account and rule once.
 pub struct FindingSpool {
     options: SpoolOptions,
     file: Option<BufWriter<File>>,
     written: u64,
     runs: Vec<Range<u64>>,
     chunk: Vec<Finding>,
+    tables: Tables,
     facts: Facts,
 }
 
@@ -148,6 +307,7 @@ impl FindingSpool {
             written: 0,
             runs: Vec::new(),
             chunk: Vec::new(),
+            tables: Tables::default(),
             facts: Facts::new(),
         }
     }
@@ -197,6 +357,7 @@ impl FindingSpool {
                 file,
                 runs: self.runs,
                 memory,
+                tables: self.tables,
                 facts: self.facts,
             }),
             map: None,
@@ -237,10 +398,11 @@ impl FindingSpool {
             inner: out,
             count: 0,
         };
-        for f in self.chunk.drain(..) {
-            serde_json::to_writer(&mut counter, &f)?;
+        for f in &self.chunk {
+            serde_json::to_writer(&mut counter, &RecordRef::new(f, &mut self.tables))?;
             counter.write_all(b"\n")?;
         }
+        self.chunk.clear();
         self.written += counter.count;
         self.runs.push(start..self.written);
         Ok(())
@@ -271,6 +433,7 @@ struct Spooled {
     file: Option<File>,
     runs: Vec<Range<u64>>,
     memory: Vec<Finding>,
+    tables: Tables,
     facts: Facts,
 }
 
@@ -350,6 +513,7 @@ impl Findings {
                         },
                     ),
                     line: Vec::new(),
+                    tables: &data.tables,
                 });
             }
         }
@@ -401,6 +565,7 @@ enum Source<'a> {
     Disk {
         reader: BufReader<RangeReader<'a>>,
         line: Vec<u8>,
+        tables: &'a Tables,
     },
     Memory(std::slice::Iter<'a, Finding>),
 }
@@ -409,7 +574,11 @@ impl Source<'_> {
     fn next(&mut self) -> io::Result<Option<Finding>> {
         match self {
             Source::Memory(it) => Ok(it.next().cloned()),
-            Source::Disk { reader, line } => {
+            Source::Disk {
+                reader,
+                line,
+                tables,
+            } => {
                 line.clear();
                 if reader.read_until(b'\n', line)? == 0 {
                     return Ok(None);
@@ -417,12 +586,8 @@ impl Source<'_> {
                 if line.last() == Some(&b'\n') {
                     line.pop();
                 }
-                serde_json::from_slice(line).map(Some).map_err(|e| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("the findings' temporary file cannot be read back: {e}"),
-                    )
-                })
+                let record: Record = serde_json::from_slice(line).map_err(unreadable)?;
+                tables.finding(record).map(Some)
             }
         }
     }

@@ -173,28 +173,15 @@ pub(super) fn run_audit(a: AuditArgs) -> Exit {
             }
         }
     }
+    let mut reviewer = crate::pipeline::Reviewer::new(suppressions.as_ref(), as_of);
+    for f in &findings {
+        reviewer.add(f, stored.get(&f.fingerprint));
+    }
     // The audit's findings are a few per registry entry: they stay in memory
     // for the summary and go through a spool for the report writers.
-    let reviewed = Findings::from_vec(findings.clone())
-        .map_err(|e| format!("cannot order the findings for the reports: {e}"))
-        .and_then(|spooled| {
-            let review = crate::pipeline::review(
-                &spooled,
-                &mut |fps| {
-                    Ok(fps
-                        .iter()
-                        .filter_map(|fp| stored.get(*fp).map(|r| (fp.to_string(), r.clone())))
-                        .collect())
-                },
-                suppressions.as_ref(),
-                as_of,
-            )
-            .map_err(|e| e.0)?;
-            Ok((spooled, review))
-        });
-    let (spooled, review) = match reviewed {
-        Ok(x) => x,
-        Err(e) => return fail(e),
+    let spooled = match Findings::from_vec(findings.clone()) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("cannot order the findings for the reports: {e}")),
     };
     let outcome = ScanOutcome {
         started_at: now,
@@ -202,7 +189,7 @@ pub(super) fn run_audit(a: AuditArgs) -> Exit {
         accounts: Vec::new(),
         findings: spooled,
         gone,
-        review,
+        review: reviewer.finish(),
     };
     let dir = a.out.join(&label);
     let (written, failed) = write_audit_reports(&a, &dir, &label, run, &outcome);

@@ -5,7 +5,7 @@
 //! The pipeline: [`registry`] (which accounts) → [`source`] (their posts) →
 //! [`engine`] (normalize and match against [`rules`]) → findings →
 //! [`report`] (CSV, JSON, HTML, terminal). [`pipeline`] wires one scan run
-//! together; [`cli`] is the command line. The officers' loop: [`review`]
+//! together, keeping its findings in a [`spool`] on disk for the reports; [`cli`] is the command line. The officers' loop: [`review`]
 //! reads their edited sheet back, [`suppress`] holds organisation-wide
 //! suppressions, `report::accountability` the per-unit period report. See `docs/ARCHITECTURE.md`.
 
@@ -21,5 +21,6 @@ pub mod report;
 pub mod review;
 pub mod rules;
 pub mod source;
+pub mod spool;
 pub mod store;
 pub mod suppress;

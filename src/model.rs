@@ -184,7 +184,7 @@ identifier_enum!(Severity, "severity");
 
 /// A person named on the registration form: the responsible leader
 /// (主管领导) or the back-end administrator (后台管理员).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Contact {
     /// Full name.
     pub name: String,
@@ -416,7 +416,7 @@ pub struct Hit {
 
 /// The account fields every finding carries, so a report row stands alone
 /// (Measures Art. 14: who is accountable for this account).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AccountRef {
     /// Registry slug.
     pub id: String,
@@ -469,7 +469,7 @@ pub struct PostRef {
 }
 
 /// The rule fields every finding carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RuleRef {
     /// Stable rule id.
     pub id: String,

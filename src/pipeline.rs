@@ -5,9 +5,12 @@
 //! Accounts are read one after another; each account's posts are read in
 //! batches of [`BATCH_POSTS`] on a reading thread while the batch before is
 //! scanned on the rayon pool the caller installed and written into the
-//! account's open transaction, so memory stays bounded by three batches plus
-//! the run's findings, whatever the size of the sources. A process that dies before an account's commit
-//! leaves nothing of it in the store: the next run reads it again.
+//! account's open transaction. Each finding gets its review state there
+//! ([`Reviewer`]: stored verdict, suppressions) and goes to a [`FindingSpool`]
+//! (a temporary file, sorted a chunk at a time), so memory stays bounded by
+//! three batches and one chunk of findings, whatever the size of the sources
+//! and however many findings they give. A process that dies before an account's
+//! commit leaves nothing of it in the store: the next run reads it again.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -16,11 +19,14 @@ use chrono::{DateTime, FixedOffset, Local};
 use rayon::prelude::*;
 
 use crate::engine::{Engine, Scratch};
-use crate::model::{Account, AccountRef, Finding, Novelty, Post, Review, ReviewStatus, Reviews};
+use crate::model::{
+    Account, AccountRef, Finding, Novelty, Post, Review, ReviewStatus, Reviews, Severity,
+};
 use crate::operations::questions;
 use crate::source::file::ExportReader;
 use crate::source::net::{self, Fetched, NetClient};
 use crate::source::ReadProblem;
+use crate::spool::{FindingSpool, Findings, SpoolOptions};
 use crate::store::{content_hash, AccountCommit, GoneFinding, ScannedPost, Store, StoreError};
 use crate::suppress::{SuppressionUse, Suppressions};
 
@@ -71,6 +77,8 @@ pub struct ScanOptions {
     /// checked. A post with a question not yet answered is scanned again
     /// on every run, even unchanged, since its findings change with time.
     pub questions: Option<questions::Policy>,
+    /// Where the run's findings are kept until the reports are written.
+    pub spool: SpoolOptions,
 }
 
 /// How far one account's scan got.
@@ -173,15 +181,30 @@ pub struct ScanOutcome {
     pub finished_at: DateTime<FixedOffset>,
     /// One result per selected account, in registry order.
     pub accounts: Vec<AccountResult>,
-    /// Every finding of the run, sorted by [`sort_findings`].
-    pub findings: Vec<Finding>,
+    /// Every finding of the run, spooled to a temporary file: read them
+    /// back in report order ([`crate::spool::report_order`]) with
+    /// `findings.iter()`; their counts need no reading.
+    pub findings: Findings,
     /// Findings recorded earlier that no longer fire on posts scanned again.
     pub gone: Vec<Gone>,
+    /// The review state of the findings and what it counted ([`Reviewer`]).
+    pub review: Reviewed,
+}
+
+/// The review state of a run's findings ([`Reviewer`]).
+#[derive(Debug, Clone, Default)]
+pub struct Reviewed {
     /// The review state of the findings that have one (stored verdicts,
-    /// suppressions); a finding absent here is `new` and counts.
+    /// suppressions); a finding absent here is `new` and counts. Memory:
+    /// one entry per reviewed or suppressed finding.
     pub reviews: Reviews,
     /// How the suppressions file fared, when one was given.
     pub suppression_use: Option<SuppressionUse>,
+    /// Findings suppressed (a false-positive verdict or a suppressions entry).
+    pub suppressed: u64,
+    /// Findings new in this run and not suppressed, by severity (index:
+    /// position in [`Severity::ALL`]): what `--fail-on` looks at.
+    pub alerting: [u64; Severity::ALL.len()],
 }
 
 impl ScanOutcome {
@@ -212,25 +235,24 @@ impl ScanOutcome {
         self.accounts.iter().map(|a| a.bytes_scanned).sum()
     }
 
-    /// True when `f` is suppressed in this run (a false-positive verdict or
-    /// a suppressions entry): listed, but not counted for `--fail-on`.
-    pub fn suppressed(&self, f: &Finding) -> bool {
-        self.reviews
-            .get(&f.fingerprint)
-            .is_some_and(|r| r.suppressed.is_some())
-    }
-
-    /// Findings suppressed in this run.
+    /// Findings suppressed in this run (a false-positive verdict or a
+    /// suppressions entry): listed, but not counted for `--fail-on`.
     pub fn findings_suppressed(&self) -> u64 {
-        self.findings.iter().filter(|f| self.suppressed(f)).count() as u64
+        self.review.suppressed
     }
 
     /// Findings first seen in this run.
     pub fn findings_new(&self) -> u64 {
-        self.findings
+        self.findings.new_count()
+    }
+
+    /// True when a finding new in this run and not suppressed is at or
+    /// above `threshold`.
+    pub fn alerts_at(&self, threshold: Severity) -> bool {
+        Severity::ALL
             .iter()
-            .filter(|f| f.novelty == Novelty::New)
-            .count() as u64
+            .zip(self.review.alerting)
+            .any(|(s, n)| *s >= threshold && n > 0)
     }
 }
 
@@ -263,8 +285,12 @@ pub fn scan(
     let started_at = now();
     let clock = Instant::now();
     let mut results: Vec<Option<AccountResult>> = vec![None; accounts.len()];
-    let mut findings = Vec::new();
-    let mut gone = Vec::new();
+    let today = now().date_naive();
+    let mut out = Collected {
+        findings: FindingSpool::new(options.spool.clone()),
+        gone: Vec::new(),
+        reviewer: Reviewer::new(options.suppressions.as_deref(), today),
+    };
     let mut posts_total = 0u64;
     let mut done = 0usize;
     let (remote, local): (Vec<usize>, Vec<usize>) =
@@ -272,8 +298,7 @@ pub fn scan(
     let mut scan_one = |i: usize,
                         source: AccountSource,
                         store: &mut Option<RunStore<'_>>,
-                        findings: &mut Vec<Finding>,
-                        gone: &mut Vec<Gone>|
+                        out: &mut Collected<'_>|
      -> Result<(), StoreError> {
         let account = accounts[i];
         let mut tick = |posts_in_account: u64, findings_so_far: u64| {
@@ -291,8 +316,7 @@ pub fn scan(
             account,
             options,
             store: store.as_mut(),
-            findings,
-            gone,
+            out,
             result: AccountResult::new(account),
             last_post_at: None,
             ordinal: i + 1,
@@ -309,13 +333,7 @@ pub fn scan(
         Ok(())
     };
     for &i in &local {
-        scan_one(
-            i,
-            AccountSource::Export,
-            &mut store,
-            &mut findings,
-            &mut gone,
-        )?;
+        scan_one(i, AccountSource::Export, &mut store, &mut out)?;
     }
     if !remote.is_empty() {
         let remote_accounts: Vec<&Account> = remote.iter().map(|&i| accounts[i]).collect();
@@ -334,8 +352,7 @@ pub fn scan(
                     remote[k],
                     AccountSource::Fetched(fetched),
                     &mut store,
-                    &mut findings,
-                    &mut gone,
+                    &mut out,
                 );
                 if let Err(e) = r {
                     first_error = Some(e);
@@ -368,46 +385,61 @@ pub fn scan(
         accounts_total: accounts.len(),
         account: "",
         posts: posts_total,
-        findings: findings.len() as u64,
+        findings: out.findings.len(),
         elapsed: clock.elapsed(),
     });
-    sort_findings(&mut findings);
-    let stored = match store.as_mut() {
-        Some(s) => {
-            let fps: Vec<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
-            s.store.reviews(&fps)?
-        }
-        None => Reviews::new(),
-    };
-    let today = now().date_naive();
-    let reviews = apply_reviews(&findings, stored, options.suppressions.as_deref(), today);
     Ok(ScanOutcome {
         started_at,
         finished_at: now(),
         accounts: results.into_iter().flatten().collect(),
-        suppression_use: options
-            .suppressions
-            .as_ref()
-            .map(|s| s.usage(&findings, today)),
-        findings,
-        gone,
-        reviews,
+        findings: out.findings.finish().map_err(spool_error)?,
+        gone: out.gone,
+        review: out.reviewer.finish(),
     })
 }
 
-/// The review state of each finding of a run: its stored verdict, marked
-/// suppressed when it is a false positive or when a suppression in force on
-/// `today` matches it. Only findings with something to say are in the map.
-/// Cost: one pass over the findings, times the suppression entries.
-pub fn apply_reviews(
-    findings: &[Finding],
-    mut stored: Reviews,
-    suppressions: Option<&Suppressions>,
+/// What the accounts' scans add to as they go.
+struct Collected<'a> {
+    findings: FindingSpool,
+    gone: Vec<Gone>,
+    reviewer: Reviewer<'a>,
+}
+
+/// The findings spool failed (the temporary file could not be written or
+/// read back): the run cannot report, so it stops as on a store error.
+fn spool_error(e: std::io::Error) -> StoreError {
+    StoreError(format!(
+        "cannot keep the run's findings for the reports: {e}"
+    ))
+}
+
+/// Gives each finding of a run its review state as it is produced: its
+/// stored verdict, marked suppressed when it is a false positive or when a
+/// suppression in force on `today` matches it; and counts what depends on
+/// it. Memory: one entry per finding with something to say (a verdict or a
+/// suppression); nothing for the others.
+pub struct Reviewer<'a> {
+    suppressions: Option<&'a Suppressions>,
     today: chrono::NaiveDate,
-) -> Reviews {
-    let mut out = Reviews::new();
-    for f in findings {
-        let mut r: Review = stored.remove(&f.fingerprint).unwrap_or_default();
+    used: Vec<usize>,
+    out: Reviewed,
+}
+
+impl<'a> Reviewer<'a> {
+    /// A reviewer applying `suppressions` as they stand on `today`.
+    pub fn new(suppressions: Option<&'a Suppressions>, today: chrono::NaiveDate) -> Reviewer<'a> {
+        Reviewer {
+            suppressions,
+            today,
+            used: suppressions.map_or_else(Vec::new, |s| vec![0; s.entries.len()]),
+            out: Reviewed::default(),
+        }
+    }
+
+    /// Gives `f` its review state from its stored verdict (`None`: the store
+    /// has none, or there is no store). Cost: one test per suppression entry.
+    pub fn add(&mut self, f: &Finding, stored: Option<&Review>) {
+        let mut r: Review = stored.cloned().unwrap_or_default();
         if r.status == ReviewStatus::FalsePositive {
             let who = [r.reviewer.as_str(), r.reviewed_at.as_str()]
                 .into_iter()
@@ -419,14 +451,34 @@ pub fn apply_reviews(
             } else {
                 format!("误报 / false positive ({who})")
             });
-        } else if let Some(s) = suppressions.and_then(|s| s.find(f, today).map(|e| (s, e))) {
-            r.suppressed = Some(s.1.describe(&s.0.file));
+        }
+        // An entry counts as used even when a verdict already suppresses
+        // the finding.
+        if let Some(s) = self.suppressions {
+            if let Some(i) = s.position(f, self.today) {
+                self.used[i] += 1;
+                if r.suppressed.is_none() {
+                    r.suppressed = Some(s.entries[i].describe(&s.file));
+                }
+            }
+        }
+        if r.suppressed.is_some() {
+            self.out.suppressed += 1;
+        } else if f.novelty == Novelty::New {
+            if let Some(i) = Severity::ALL.iter().position(|s| *s == f.rule.severity) {
+                self.out.alerting[i] += 1;
+            }
         }
         if r != Review::default() {
-            out.insert(f.fingerprint.clone(), r);
+            self.out.reviews.insert(f.fingerprint.clone(), r);
         }
     }
-    out
+
+    /// The review state of every finding added.
+    pub fn finish(mut self) -> Reviewed {
+        self.out.suppression_use = self.suppressions.map(|s| s.usage_of(self.used, self.today));
+        self.out
+    }
 }
 
 /// Where one account's posts come from in this run.
@@ -469,19 +521,18 @@ impl AccountResult {
 }
 
 /// The scan of one account.
-struct AccountRun<'a, 's> {
+struct AccountRun<'a, 's, 'o> {
     engine: &'a Engine,
     account: &'a Account,
     options: &'a ScanOptions,
     store: Option<&'a mut RunStore<'s>>,
-    findings: &'a mut Vec<Finding>,
-    gone: &'a mut Vec<Gone>,
+    out: &'a mut Collected<'o>,
     result: AccountResult,
     last_post_at: Option<DateTime<FixedOffset>>,
     ordinal: usize,
 }
 
-impl AccountRun<'_, '_> {
+impl AccountRun<'_, '_, '_> {
     fn run(
         &mut self,
         source: AccountSource,
@@ -591,7 +642,7 @@ impl AccountRun<'_, '_> {
             for batch in rx {
                 self.apply(&batch);
                 self.process(batch.posts, false)?;
-                tick(self.result.posts_scanned, self.findings.len() as u64);
+                tick(self.result.posts_scanned, self.out.findings.len());
             }
             Ok(())
         })
@@ -626,7 +677,7 @@ impl AccountRun<'_, '_> {
             }
             self.result.posts_from_store += stored.len() as u64;
             self.process(stored.into_iter().map(|p| p.post).collect(), true)?;
-            tick(self.result.posts_scanned, self.findings.len() as u64);
+            tick(self.result.posts_scanned, self.out.findings.len());
         }
     }
 
@@ -680,6 +731,7 @@ impl AccountRun<'_, '_> {
             })
             .collect();
         self.result.posts_unchanged += (batch.len() - scanned.len()) as u64;
+        let mut verdicts = Reviews::new();
         if let Some(s) = self.store.as_mut() {
             let records: Vec<ScannedPost<'_>> = scanned
                 .iter()
@@ -698,10 +750,18 @@ impl AccountRun<'_, '_> {
                     f.novelty = Novelty::Known;
                 }
             }
-            self.gone.extend(outcome.gone.into_iter().map(|g| Gone {
+            self.out.gone.extend(outcome.gone.into_iter().map(|g| Gone {
                 account: self.account.id.clone(),
                 finding: g,
             }));
+            // Findings known before this run keep their verdicts.
+            let fps: Vec<&str> = scanned
+                .iter()
+                .flat_map(|(_, fs)| fs.iter().map(|f| f.fingerprint.as_str()))
+                .collect();
+            if !fps.is_empty() {
+                verdicts = s.store.reviews(&fps)?;
+            }
         }
         for (i, _) in &scanned {
             let p = &batch[*i];
@@ -718,7 +778,10 @@ impl AccountRun<'_, '_> {
             self.result.findings += fs.len() as u64;
             self.result.findings_new +=
                 fs.iter().filter(|f| f.novelty == Novelty::New).count() as u64;
-            self.findings.extend(fs);
+            for f in &fs {
+                self.out.reviewer.add(f, verdicts.get(&f.fingerprint));
+            }
+            self.out.findings.extend(fs).map_err(spool_error)?;
         }
         Ok(())
     }
@@ -796,33 +859,4 @@ impl ReadFilter {
         }
         let _ = tx.send(batch);
     }
-}
-
-/// The order of findings in every report: unit, account, publication time,
-/// post, field, comment, position, rule, match. Deterministic for a given input.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (
-            &a.account.unit,
-            &a.account.id,
-            &a.post.published_at,
-            &a.post.id,
-            a.field,
-            &a.comment_id,
-            a.char_start,
-            &a.rule.id,
-            &a.normalized,
-        )
-            .cmp(&(
-                &b.account.unit,
-                &b.account.id,
-                &b.post.published_at,
-                &b.post.id,
-                b.field,
-                &b.comment_id,
-                b.char_start,
-                &b.rule.id,
-                &b.normalized,
-            ))
-    });
 }

@@ -272,28 +272,22 @@ impl Suppressions {
         }
     }
 
-    /// The first entry in force on `today` that matches `f`.
-    pub fn find(&self, f: &Finding, today: NaiveDate) -> Option<&Suppression> {
+    /// The index of the first entry in force on `today` that matches `f`:
+    /// the one that suppresses it. Cost: one test per entry.
+    pub fn position(&self, f: &Finding, today: NaiveDate) -> Option<usize> {
         self.entries
             .iter()
-            .find(|s| !s.expired(today) && s.matches(f))
+            .position(|s| !s.expired(today) && s.matches(f))
     }
 
-    /// Which entries matched `findings`, which have expired, which matched nothing.
-    pub fn usage(&self, findings: &[Finding], today: NaiveDate) -> SuppressionUse {
+    /// Which entries matched, which have expired, which matched nothing,
+    /// from how many findings each entry matched (`used[i]` for entry `i`,
+    /// as counted with [`Suppressions::position`]).
+    pub fn usage_of(&self, used: Vec<usize>, today: NaiveDate) -> SuppressionUse {
         let mut u = SuppressionUse {
-            used: vec![0; self.entries.len()],
+            used,
             ..SuppressionUse::default()
         };
-        for f in findings {
-            if let Some(i) = self
-                .entries
-                .iter()
-                .position(|s| !s.expired(today) && s.matches(f))
-            {
-                u.used[i] += 1;
-            }
-        }
         for (i, s) in self.entries.iter().enumerate() {
             if s.expired(today) {
                 u.expired.push(s.describe(&self.file));

@@ -162,11 +162,7 @@ impl FailOn {
 
     /// [`FailOn::tripped`] for a scan run: suppressed findings do not count.
     fn tripped_run(self, outcome: &crate::pipeline::ScanOutcome) -> bool {
-        self.threshold().is_some_and(|t| {
-            outcome.findings.iter().any(|f| {
-                f.novelty == Novelty::New && f.rule.severity >= t && !outcome.suppressed(f)
-            })
-        })
+        self.threshold().is_some_and(|t| outcome.alerts_at(t))
     }
 }
 

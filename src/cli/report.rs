@@ -13,6 +13,7 @@ use crate::model::{ReviewStatus, Reviews};
 use crate::report::accountability::{self, Deadlines};
 use crate::report::html::{self, Page, Section};
 use crate::report::{self, Redact};
+use crate::spool::Findings;
 use crate::store::Store;
 
 #[derive(Args, Debug)]
@@ -98,10 +99,15 @@ pub(super) fn report(a: ReportArgs) -> Exit {
         .iter()
         .map(|f| (f.finding.fingerprint.clone(), f.review.clone()))
         .collect();
-    let mut shown: Vec<_> = in_period.iter().map(|f| f.finding.clone()).collect();
-    crate::pipeline::sort_findings(&mut shown);
+    let mut shown = match Findings::from_vec(in_period.into_iter().map(|f| f.finding).collect()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("xunjian: cannot order the findings for the report: {e}");
+            return Exit::ReportFailed;
+        }
+    };
     if a.redact.is_some() {
-        shown = report::redact::redact_findings(&shown);
+        shown = shown.mapped(report::redact::redact_finding);
     }
     let t = &r.total;
     let open = t.by_status[0] + t.by_status[4] + t.by_status[1];

@@ -9,6 +9,7 @@ use super::{fail, DbArg, Exit};
 use crate::model::{Category, ReviewStatus, Reviews, Severity};
 use crate::report::{self, Lang, Redact};
 use crate::review::{self, RowOutcome};
+use crate::spool::Findings;
 use crate::store::review::{ReviewChange, StoredFinding};
 use crate::store::sqlite::SqliteStore;
 
@@ -151,10 +152,18 @@ fn export(a: ExportArgs) -> Exit {
         .iter()
         .map(|f| (f.finding.fingerprint.clone(), f.review.clone()))
         .collect();
-    let mut findings: Vec<_> = selected.into_iter().map(|f| f.finding).collect();
-    crate::pipeline::sort_findings(&mut findings);
+    let mut findings = match Findings::from_vec(selected.into_iter().map(|f| f.finding).collect()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!(
+                "xunjian: cannot order the findings for {}: {e}",
+                a.out.display()
+            );
+            return Exit::ReportFailed;
+        }
+    };
     if a.redact.is_some() {
-        findings = report::redact::redact_findings(&findings);
+        findings = findings.mapped(report::redact::redact_finding);
     }
     if let Err(e) = report::csv::write(&a.out, &findings, &reviews, a.lang) {
         eprintln!("xunjian: cannot write {}: {e}", a.out.display());

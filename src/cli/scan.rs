@@ -13,6 +13,7 @@ use crate::model::{Account, Platform};
 use crate::pipeline::{self, Hold, HoldPoint, Progress, RunStore, ScanOptions, ScanOutcome};
 use crate::report::{self, json::RunMeta, Lang};
 use crate::source::net::{self, NetClient, NetOptions};
+use crate::spool::SpoolOptions;
 use crate::store::lock::DbLock;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{RunKind, RunStart, RunTotals, Store};
@@ -467,6 +468,10 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         hold: test_hold(),
         suppressions,
         questions,
+        spool: SpoolOptions {
+            dir: Some(a.out.clone()),
+            ..SpoolOptions::default()
+        },
     };
     let tty = std::io::stderr().is_terminal();
     let mut printer = ProgressPrinter {
@@ -520,7 +525,7 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         },
         database_run_id: state.as_ref().map(|s| s.run),
     };
-    if let (Some(u), false) = (&outcome.suppression_use, a.quiet) {
+    if let (Some(u), false) = (&outcome.review.suppression_use, a.quiet) {
         for e in &u.expired {
             eprintln!("xunjian: suppression expired, no longer applied: {e}");
         }
@@ -542,11 +547,11 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
         .and_then(|s| history.iter_mut().find(|r| r.id == s.run))
     {
         me.totals.findings_new = outcome.findings_new();
-        me.totals.findings_existing = outcome.findings.len() as u64 - outcome.findings_new();
+        me.totals.findings_existing = outcome.findings.len() - outcome.findings_new();
     }
     let (written, report_failed) = if a.redact.is_some() {
         let mut shown = outcome.clone();
-        shown.findings = report::redact::redact_findings(&outcome.findings);
+        shown.findings = outcome.findings.mapped(report::redact::redact_finding);
         for g in &mut shown.gone {
             g.finding.normalized = report::redact::redact_pii(&g.finding.normalized);
         }
@@ -573,7 +578,7 @@ pub(super) fn scan(a: ScanArgs) -> Exit {
             posts_fetched: outcome.posts_read(),
             posts_scanned: outcome.posts_scanned(),
             findings_new: outcome.findings_new(),
-            findings_existing: outcome.findings.len() as u64 - outcome.findings_new(),
+            findings_existing: outcome.findings.len() - outcome.findings_new(),
         };
         let note = if report_failed {
             "a report could not be written"
@@ -627,7 +632,8 @@ fn write_reports(
         let (path, result) = match format {
             ReportFormat::Csv => {
                 let path = dir.join("findings.csv");
-                let r = report::csv::write(&path, &outcome.findings, &outcome.reviews, a.lang);
+                let r =
+                    report::csv::write(&path, &outcome.findings, &outcome.review.reviews, a.lang);
                 (path, r)
             }
             ReportFormat::Html => {

@@ -7,12 +7,14 @@
 //! scientific notation or round (ID numbers, Weibo post ids). The review
 //! columns are left empty for officers to fill in.
 
+use std::borrow::Borrow;
 use std::io::{self, Write};
 use std::path::Path;
 
 use super::{write_atomic, Lang};
 use crate::model::{Contact, Finding, Novelty, Review, ReviewStatus, Reviews};
 use crate::rules::article_label;
+use crate::spool::Findings;
 
 /// Column headers, Chinese and English, in order.
 pub const COLUMNS: [(&str, &str); 41] = [
@@ -159,16 +161,17 @@ fn row(f: &Finding, review: Option<&Review>, lang: Lang) -> Vec<String> {
 
 /// Writes the findings as CSV to any writer, with empty review columns.
 pub fn write_to(out: &mut dyn Write, findings: &[Finding], lang: Lang) -> io::Result<()> {
-    write_reviewed_to(out, findings, &Reviews::new(), lang)
+    write_reviewed_to(out, findings.iter().map(Ok), &Reviews::new(), lang)
 }
 
-/// Writes the findings as CSV to any writer, with each finding's review
-/// state (from `reviews`) in the review columns. This is both the scan's
-/// findings.csv and `xunjian review export`: officers edit the review
-/// columns and `xunjian review import` reads them back by fingerprint.
-pub fn write_reviewed_to(
+/// Writes the findings as CSV to any writer, in the order given, with each
+/// finding's review state (from `reviews`) in the review columns. This is
+/// both the scan's findings.csv and `xunjian review export`: officers edit
+/// the review columns and `xunjian review import` reads them back by
+/// fingerprint. Streams: one finding in memory at a time.
+pub fn write_reviewed_to<F: Borrow<Finding>>(
     out: &mut dyn Write,
-    findings: &[Finding],
+    findings: impl IntoIterator<Item = io::Result<F>>,
     reviews: &Reviews,
     lang: Lang,
 ) -> io::Result<()> {
@@ -179,6 +182,8 @@ pub fn write_reviewed_to(
         .collect();
     w.write_record(&headers)?;
     for f in findings {
+        let f = f?;
+        let f = f.borrow();
         let cells = row(f, reviews.get(&f.fingerprint), lang);
         w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
     }
@@ -197,9 +202,12 @@ pub fn officer_writer(out: &mut dyn Write) -> io::Result<::csv::Writer<&mut dyn 
         .from_writer(out))
 }
 
-/// Writes the findings CSV with review columns to `path` atomically.
-pub fn write(path: &Path, findings: &[Finding], reviews: &Reviews, lang: Lang) -> io::Result<()> {
-    write_atomic(path, |out| write_reviewed_to(out, findings, reviews, lang))
+/// Writes the findings CSV with review columns to `path` atomically, in
+/// report order, reading them back from their spool.
+pub fn write(path: &Path, findings: &Findings, reviews: &Reviews, lang: Lang) -> io::Result<()> {
+    write_atomic(path, |out| {
+        write_reviewed_to(out, findings.iter(), reviews, lang)
+    })
 }
 
 #[cfg(test)]

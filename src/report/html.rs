@@ -9,17 +9,18 @@
 //! per-file nonce lets only the report's own script run. The script honours
 //! `#unit=…&category=…&severity=…&status=…&q=…` in the URL to preset the
 //! filters, sets `data-ready="1"` on `<body>` when it has run, and records
-//! any script error in `data-errors`. Cost: linear in the findings.
+//! any script error in `data-errors`. Cost: linear in the findings, read
+//! once from their spool; memory: one chunk of the page.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use super::{write_atomic, Counts};
+use super::write_atomic;
 use crate::model::{Category, Field, Finding, Novelty, Review, ReviewStatus, Reviews, Severity};
 use crate::pipeline::ScanOutcome;
 use crate::report::json::RunMeta;
+use crate::spool::Findings;
 use crate::store::RunRow;
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -56,8 +57,8 @@ pub struct Page<'a> {
     pub tiles: Vec<(String, String, &'static str)>,
     /// Lines under the title (period, database, …).
     pub lines: Vec<String>,
-    /// The findings listed.
-    pub findings: &'a [Finding],
+    /// The findings listed, in the order read back from their spool.
+    pub findings: &'a Findings,
     /// Their review state.
     pub reviews: &'a Reviews,
     /// Recent runs for the trend chart, newest first.
@@ -73,7 +74,7 @@ pub fn write_run(
     outcome: &ScanOutcome,
     history: &[RunRow],
 ) -> io::Result<()> {
-    let counts = Counts::of(&outcome.findings);
+    let counts = outcome.findings.counts();
     let suppressed = outcome.findings_suppressed();
     let page = Page {
         title: format!("巡检报告 {}", meta.id),
@@ -124,7 +125,7 @@ pub fn write_run(
             ),
         ],
         findings: &outcome.findings,
-        reviews: &outcome.reviews,
+        reviews: &outcome.review.reviews,
         history,
         sections: Vec::new(),
     };
@@ -253,14 +254,12 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 fn charts(s: &mut String, page: &Page<'_>) {
-    let counts = Counts::of(page.findings);
-    let mut units: BTreeMap<&str, u64> = BTreeMap::new();
-    for f in page.findings {
-        *units.entry(f.account.unit.as_str()).or_default() += 1;
-    }
-    let mut units: Vec<(String, u64, &str)> = units
-        .into_iter()
-        .map(|(u, n)| (u.to_string(), n, "#2563eb"))
+    let counts = page.findings.counts();
+    let mut units: Vec<(String, u64, &str)> = page
+        .findings
+        .units()
+        .iter()
+        .map(|(u, n)| (u.clone(), *n, "#2563eb"))
         .collect();
     units.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     s.push_str(r#"<section class="charts">"#);
@@ -384,20 +383,15 @@ fn options(s: &mut String, id: &str, label: &str, values: &[(String, String)]) {
 }
 
 fn table(s: &mut String, page: &Page<'_>, out: &mut dyn io::Write) -> io::Result<()> {
-    let mut units: Vec<String> = page
-        .findings
-        .iter()
-        .map(|f| f.account.unit.clone())
-        .collect();
-    units.sort();
-    units.dedup();
     s.push_str(r#"<section class="card"><h2>发现明细</h2><div class="filters">"#);
     options(
         s,
         "unit",
         "主办单位",
-        &units
-            .iter()
+        &page
+            .findings
+            .units()
+            .keys()
             .map(|u| (u.clone(), u.clone()))
             .collect::<Vec<_>>(),
     );
@@ -434,8 +428,9 @@ fn table(s: &mut String, page: &Page<'_>, out: &mut dyn io::Write) -> io::Result
     s.push_str(
         r#"<div class="scroll"><table id="findings"><thead><tr><th data-sort="sev" class="sorted-desc">严重程度</th><th data-sort="text">类别</th><th data-sort="text">主办单位 / 账号</th><th data-sort="time">发布时间</th><th data-sort="text">标题</th><th>命中及上下文</th><th data-sort="text">规则 / 条款</th><th data-sort="text">状态</th><th>责任人</th></tr></thead><tbody>"#,
     );
-    for f in page.findings {
-        row(s, f, page.reviews.get(&f.fingerprint));
+    for f in page.findings.iter() {
+        let f = f?;
+        row(s, &f, page.reviews.get(&f.fingerprint));
         if s.len() >= CHUNK {
             out.write_all(s.as_bytes())?;
             s.clear();

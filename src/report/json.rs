@@ -2,18 +2,22 @@
 //!
 //! `schema_version` changes whenever a field is renamed or removed; fields
 //! may be added without changing it. Findings are sorted as in every other
-//! report ([`crate::pipeline::sort_findings`]).
+//! report ([`crate::spool::report_order`]) and streamed from the run's
+//! spool: one finding in memory at a time.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::ser::{Error as _, SerializeSeq};
+use serde::{Serialize, Serializer};
 
-use super::{write_atomic, Counts};
-use crate::model::{Finding, Review};
+use super::write_atomic;
+use crate::model::{Finding, Review, Reviews};
 use crate::pipeline::{AccountResult, AccountStatus, Gone, ScanOutcome};
 use crate::rules::RuleSet;
+use crate::spool;
 use crate::suppress::SuppressionUse;
 
 /// Version of the JSON layout.
@@ -49,7 +53,7 @@ struct Report<'a> {
     run: Run<'a>,
     rule_packs: Vec<PackEntry<'a>>,
     summary: Summary,
-    findings: Vec<Entry<'a>>,
+    findings: Entries<'a>,
     /// How the suppressions file fared (`--suppressions`): entries expired
     /// and entries that matched nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +61,31 @@ struct Report<'a> {
     /// Findings recorded by earlier runs that no longer fire on posts scanned
     /// again in this run (edited posts, changed rules); kept, not deleted.
     no_longer_firing: &'a [Gone],
+}
+
+/// The findings, each with its review state, read from the spool as they
+/// are serialized (once).
+struct Entries<'a> {
+    findings: Cell<Option<spool::Iter<'a>>>,
+    reviews: &'a Reviews,
+}
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let findings = self
+            .findings
+            .take()
+            .ok_or_else(|| S::Error::custom("the findings were already written"))?;
+        let mut seq = serializer.serialize_seq(None)?;
+        for f in findings {
+            let f = f.map_err(S::Error::custom)?;
+            seq.serialize_element(&Entry {
+                finding: &f,
+                review: self.reviews.get(&f.fingerprint),
+            })?;
+        }
+        seq.end()
+    }
 }
 
 /// A finding with its review state (`review` absent: new, not suppressed).
@@ -128,7 +157,7 @@ pub fn write_to(
     outcome: &ScanOutcome,
     rules: &RuleSet,
 ) -> io::Result<()> {
-    let counts = Counts::of(&outcome.findings);
+    let counts = outcome.findings.counts();
     let count_status = |s| outcome.accounts.iter().filter(|a| a.status == s).count();
     let report = Report {
         schema_version: SCHEMA_VERSION,
@@ -177,7 +206,7 @@ pub fn write_to(
             findings_new: outcome.findings_new(),
             findings_known: counts.total() - outcome.findings_new(),
             findings_suppressed: outcome.findings_suppressed(),
-            evasions: outcome.findings.iter().filter(|f| f.evasion).count() as u64,
+            evasions: outcome.findings.evasions(),
             by_category: counts
                 .by
                 .keys()
@@ -200,15 +229,11 @@ pub fn write_to(
                 })
                 .collect(),
         },
-        findings: outcome
-            .findings
-            .iter()
-            .map(|f| Entry {
-                finding: f,
-                review: outcome.reviews.get(&f.fingerprint),
-            })
-            .collect(),
-        suppressions: outcome.suppression_use.as_ref(),
+        findings: Entries {
+            findings: Cell::new(Some(outcome.findings.iter())),
+            reviews: &outcome.review.reviews,
+        },
+        suppressions: outcome.review.suppression_use.as_ref(),
         no_longer_firing: &outcome.gone,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;

@@ -75,19 +75,33 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Every (category, severity) pair at zero.
+    pub fn zero() -> Counts {
+        Counts {
+            by: Category::ALL
+                .into_iter()
+                .map(|c| (c, Severity::ALL.into_iter().map(|s| (s, 0)).collect()))
+                .collect(),
+        }
+    }
+
+    /// Counts one more finding.
+    pub fn add(&mut self, f: &Finding) {
+        *self
+            .by
+            .entry(f.rule.category)
+            .or_default()
+            .entry(f.rule.severity)
+            .or_default() += 1;
+    }
+
     /// Counts `findings`.
     pub fn of(findings: &[Finding]) -> Counts {
-        let mut by: BTreeMap<Category, BTreeMap<Severity, u64>> = Category::ALL
-            .into_iter()
-            .map(|c| (c, Severity::ALL.into_iter().map(|s| (s, 0)).collect()))
-            .collect();
+        let mut counts = Counts::zero();
         for f in findings {
-            *by.entry(f.rule.category)
-                .or_default()
-                .entry(f.rule.severity)
-                .or_default() += 1;
+            counts.add(f);
         }
-        Counts { by }
+        counts
     }
 
     /// Findings of one category.

@@ -109,20 +109,16 @@ pub fn redact_pii(text: &str) -> String {
     out
 }
 
-/// Copies of `findings` with personal information masked in the matched
-/// text, normalized match, snippet and post title (fingerprints unchanged).
-pub fn redact_findings(findings: &[Finding]) -> Vec<Finding> {
-    findings
-        .iter()
-        .map(|f| {
-            let mut f = f.clone();
-            f.matched = redact_pii(&f.matched);
-            f.normalized = redact_pii(&f.normalized);
-            f.snippet = redact_pii(&f.snippet);
-            f.post.title = redact_pii(&f.post.title);
-            f
-        })
-        .collect()
+/// `f` with personal information masked in the matched text, normalized
+/// match, snippet and post title (fingerprint, counts and order keys other
+/// than the match unchanged): the map of
+/// [`crate::spool::Findings::mapped`] for `--redact pii`.
+pub fn redact_finding(mut f: Finding) -> Finding {
+    f.matched = redact_pii(&f.matched);
+    f.normalized = redact_pii(&f.normalized);
+    f.snippet = redact_pii(&f.snippet);
+    f.post.title = redact_pii(&f.post.title);
+    f
 }
 
 #[cfg(test)]

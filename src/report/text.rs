@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Counts, Lang};
+use super::Lang;
 use crate::model::{Category, Finding, Severity};
 use crate::pipeline::{AccountStatus, ScanOutcome};
 use crate::rules::article_label;
@@ -12,7 +12,7 @@ use crate::rules::article_label;
 /// and severity, and where the reports are.
 pub fn scan_summary(outcome: &ScanOutcome, reports: &[String], lang: Lang) -> String {
     let zh = lang == Lang::Zh;
-    let counts = Counts::of(&outcome.findings);
+    let counts = outcome.findings.counts();
     let status_n = |s| outcome.accounts.iter().filter(|a| a.status == s).count();
     let secs = (outcome.finished_at - outcome.started_at).num_milliseconds() as f64 / 1000.0;
     let bytes = outcome.bytes_scanned();
@@ -75,7 +75,7 @@ pub fn scan_summary(outcome: &ScanOutcome, reports: &[String], lang: Lang) -> St
         } else {
             "already known"
         },
-        outcome.findings.iter().filter(|f| f.evasion).count(),
+        outcome.findings.evasions(),
         if zh {
             "条疑似规避"
         } else {

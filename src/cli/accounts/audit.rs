@@ -16,6 +16,7 @@ use crate::operations::audit::{self, Facts, ScanFacts};
 use crate::pipeline::{Gone, ScanOutcome};
 use crate::registry::Record;
 use crate::report::{self, json::RunMeta, Lang};
+use crate::spool::Findings;
 use crate::store::lock::DbLock;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{RunKind, RunStart, RunTotals, Store};
@@ -172,15 +173,23 @@ pub(super) fn run_audit(a: AuditArgs) -> Exit {
             }
         }
     }
-    let reviews = crate::pipeline::apply_reviews(&findings, stored, suppressions.as_ref(), as_of);
+    let mut reviewer = crate::pipeline::Reviewer::new(suppressions.as_ref(), as_of);
+    for f in &findings {
+        reviewer.add(f, stored.get(&f.fingerprint));
+    }
+    // The audit's findings are a few per registry entry: they stay in memory
+    // for the summary and go through a spool for the report writers.
+    let spooled = match Findings::from_vec(findings.clone()) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("cannot order the findings for the reports: {e}")),
+    };
     let outcome = ScanOutcome {
         started_at: now,
         finished_at: crate::pipeline::now(),
         accounts: Vec::new(),
-        suppression_use: suppressions.as_ref().map(|s| s.usage(&findings, as_of)),
-        findings,
+        findings: spooled,
         gone,
-        reviews,
+        review: reviewer.finish(),
     };
     let dir = a.out.join(&label);
     let (written, failed) = write_audit_reports(&a, &dir, &label, run, &outcome);
@@ -191,7 +200,7 @@ pub(super) fn run_audit(a: AuditArgs) -> Exit {
             finished_at: crate::pipeline::now().to_rfc3339(),
             accounts_ok: records.len() as u64,
             findings_new: new,
-            findings_existing: outcome.findings.len() as u64 - new,
+            findings_existing: outcome.findings.len() - new,
             ..RunTotals::default()
         };
         let note = if failed {
@@ -204,12 +213,15 @@ pub(super) fn run_audit(a: AuditArgs) -> Exit {
         }
     }
     if !a.quiet {
-        if let Some(u) = &outcome.suppression_use {
+        if let Some(u) = &outcome.review.suppression_use {
             for e in &u.expired {
                 eprintln!("xunjian: suppression expired, no longer applied: {e}");
             }
         }
-        print!("{}", audit_summary(&records, &outcome, as_of, &written));
+        print!(
+            "{}",
+            audit_summary(&records, &findings, &outcome, as_of, &written)
+        );
     }
     if failed {
         Exit::ReportFailed
@@ -271,7 +283,8 @@ fn write_audit_reports(
         let (path, result) = match f {
             AuditFormat::Csv => {
                 let path = dir.join("findings.csv");
-                let r = report::csv::write(&path, &outcome.findings, &outcome.reviews, a.lang);
+                let r =
+                    report::csv::write(&path, &outcome.findings, &outcome.review.reviews, a.lang);
                 (path, r)
             }
             AuditFormat::Json => {
@@ -295,11 +308,11 @@ fn write_audit_reports(
 /// severity, name, article and detail; then the totals per check.
 fn audit_summary(
     records: &[Record],
+    findings: &[Finding],
     outcome: &ScanOutcome,
     as_of: NaiveDate,
     written: &[String],
 ) -> String {
-    let findings = &outcome.findings;
     let mut by_account: HashMap<&str, Vec<&Finding>> = HashMap::new();
     for f in findings {
         by_account.entry(f.account.id.as_str()).or_default().push(f);
@@ -336,6 +349,7 @@ fn audit_summary(
                 marks.push("此前已知".to_string());
             }
             if let Some(why) = outcome
+                .review
                 .reviews
                 .get(&f.fingerprint)
                 .and_then(|r| r.suppressed.as_ref())

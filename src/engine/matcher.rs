@@ -375,13 +375,20 @@ impl Matcher {
             scratch.normalize(text);
             self.find_repeats(text, scratch);
         }
-        let unfiltered = self.unfiltered_set.is_some()
-            && (all
-                || self.unfiltered.iter().zip(&self.unfiltered_gates).any(
-                    |(&ri, &(run, literal))| {
-                        facts.digit_run >= run && (!literal || scratch.prefiltered[ri])
-                    },
-                ));
+        // The unfiltered regexes this text meets the gate of.
+        let mut eligible = std::mem::take(&mut scratch.eligible);
+        eligible.clear();
+        eligible.extend(
+            self.unfiltered
+                .iter()
+                .zip(&self.unfiltered_gates)
+                .enumerate()
+                .filter(|(_, (&ri, &(run, literal)))| {
+                    all || (facts.digit_run >= run && (!literal || scratch.prefiltered[ri]))
+                })
+                .map(|(k, _)| k),
+        );
+        let unfiltered = !eligible.is_empty();
         let triggered = self.has_triggers && (all || facts.triggers > 0);
         let numerals = !self.numeral_rules.is_empty() && (all || facts.numeral_number);
         let prefiltered = self
@@ -390,12 +397,13 @@ impl Matcher {
             .enumerate()
             .any(|(ri, r)| r.regex.is_some() && r.has_prefilter && scratch.prefiltered[ri]);
         if all || unfiltered || triggered || prefiltered || numerals {
-            scratch.normalize(text);
-            self.run_regexes(text, scratch, unfiltered);
+            scratch.normalize_folded(text);
+            self.run_regexes(text, scratch, &eligible);
             if numerals {
                 self.run_numeral_regexes(text, scratch);
             }
         }
+        scratch.eligible = eligible;
         let first = out.len();
         for cand in &scratch.candidates {
             let rule = cand.rule as usize;
@@ -494,8 +502,10 @@ impl Matcher {
     }
 
     /// Regex rules on the folded view (which must be built): those whose
-    /// prefilter words occurred, and the unfiltered ones when `unfiltered`.
-    fn run_regexes(&self, text: &str, s: &mut Scratch, unfiltered: bool) {
+    /// prefilter words occurred, and the `eligible` unfiltered ones (indices
+    /// into `self.unfiltered`): one or two run directly, more behind the
+    /// shared [`RegexSet`] screen.
+    fn run_regexes(&self, text: &str, s: &mut Scratch, eligible: &[usize]) {
         let folded = s.norm.folded.as_str();
         let run = |ri: usize, s_candidates: &mut Vec<Span>| {
             let rule = &self.rules[ri];
@@ -542,9 +552,18 @@ impl Matcher {
                 run(ri, &mut candidates);
             }
         }
-        if let Some(set) = self.unfiltered_set.as_ref().filter(|_| unfiltered) {
-            for k in set.matches(folded).iter() {
-                run(self.unfiltered[k], &mut candidates);
+        match &self.unfiltered_set {
+            Some(set) if eligible.len() > 2 => {
+                for k in set.matches(folded).iter() {
+                    if eligible.contains(&k) {
+                        run(self.unfiltered[k], &mut candidates);
+                    }
+                }
+            }
+            _ => {
+                for &k in eligible {
+                    run(self.unfiltered[k], &mut candidates);
+                }
             }
         }
         s.candidates = candidates;
@@ -971,14 +990,17 @@ pub struct Scratch {
     /// The fused pass's ring and pending hits, and the hits it found.
     fused: FusedScratch,
     word_hits: Vec<WordHit>,
-    /// The two normalized views, built only when a later pass needs them.
+    /// The normalized views, built only when a later pass needs them:
+    /// `views` is 0 (none yet), 1 (folded only) or 2 (both).
     norm: Normalized,
-    normalized: bool,
+    views: u8,
     candidates: Vec<Span>,
     allows: Vec<Span>,
     requires: Vec<Span>,
     forbids: Vec<Span>,
     prefiltered: Vec<bool>,
+    /// Indices (into the unfiltered rules) of the regexes whose gate a text meets.
+    eligible: Vec<usize>,
     /// The compact view with runs collapsed, and each byte's run in it.
     rep: String,
     rep_start: Vec<u32>,
@@ -995,7 +1017,7 @@ impl Scratch {
     }
 
     fn reset(&mut self, rules: usize) {
-        self.normalized = false;
+        self.views = 0;
         self.candidates.clear();
         self.allows.clear();
         self.requires.clear();
@@ -1004,11 +1026,19 @@ impl Scratch {
         self.prefiltered.resize(rules, false);
     }
 
-    /// Builds the normalized views of `text` unless this scan already did.
+    /// Builds both normalized views of `text` unless this scan already did.
     fn normalize(&mut self, text: &str) {
-        if !self.normalized {
+        if self.views < 2 {
             self.norm.normalize(text);
-            self.normalized = true;
+            self.views = 2;
+        }
+    }
+
+    /// Builds the folded view of `text` unless this scan already did.
+    fn normalize_folded(&mut self, text: &str) {
+        if self.views == 0 {
+            self.norm.normalize_folded(text);
+            self.views = 1;
         }
     }
 }

@@ -11,14 +11,15 @@
 //! process so the ratios come from one run:
 //! - `ac_plain`: `AhoCorasick::new(keywords)` over the raw text (the issue's
 //!   floor; no normalization, so it misses every evasion);
-//! - `two_pass`: what the engine does today for keywords:
+//! - `two_pass`: what the engine did for keywords before it used the
+//!   fused pass:
 //!   [`Normalized::normalize`] (folded + compact views with per-byte maps),
 //!   then a DFA over the compact view, the matcher's ASCII word-boundary
 //!   check, each hit mapped back to the original;
-//! - `fused`: [`FusedMatcher`]: one loop over the original characters, a
-//!   64K-entry table giving each BMP character's compact bytes (or noise /
-//!   break), the bytes fed straight into a DFA, and a small ring of original
-//!   offsets mapping a hit back, without any per-post buffer.
+//! - `fused`: [`FusedMatcher`], the engine's keyword pass: one loop over
+//!   the original characters, a 64K-entry table giving each BMP character's
+//!   automaton symbol (or noise / break), a character automaton, and a small
+//!   ring of original offsets mapping a hit back, without any per-post buffer.
 //!
 //! `two_pass` and `fused` must find the same hits (same count and the same
 //! checksum of original start/end offsets); the probe exits non-zero if not.

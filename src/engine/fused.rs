@@ -30,13 +30,14 @@ use super::normalize::{classify, compact_form, CharClass};
 /// ending with an ASCII letter (digit) does not match next to another one
 /// (`sb` is not in `usb`, `110` not in `1101`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Edge {
+pub(super) enum Edge {
     None,
     Letter,
     Digit,
 }
 
-fn edge(c: Option<char>) -> Edge {
+/// The [`Edge`] class of a character (`None` for no character).
+pub(super) fn edge(c: Option<char>) -> Edge {
     match c {
         Some(c) if c.is_ascii_alphabetic() => Edge::Letter,
         Some(c) if c.is_ascii_digit() => Edge::Digit,

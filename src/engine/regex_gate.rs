@@ -220,6 +220,12 @@ fn compact(s: &str) -> String {
         .collect()
 }
 
+/// True when `s` holds a line break or sentence end, which no automaton
+/// pattern may contain.
+fn has_break(s: &str) -> bool {
+    s.chars().any(|c| classify(c) == CharClass::Break)
+}
+
 fn has_empty(set: &[String]) -> bool {
     set.iter().any(String::is_empty)
 }
@@ -287,6 +293,10 @@ fn literals(hir: &Hir) -> Lits {
         },
         HirKind::Literal(lit) => {
             let s = compact(&String::from_utf8_lossy(&lit.0));
+            if has_break(&s) {
+                // The fused pass restarts at a break: no literal across one.
+                return Lits::default();
+            }
             let exact = vec![s];
             Lits {
                 req: Some(exact.clone()).filter(|e| !has_empty(e)),
@@ -295,7 +305,8 @@ fn literals(hir: &Hir) -> Lits {
         }
         HirKind::Class(class) => {
             let exact = class_chars(class, MAX_SET)
-                .map(|cs| dedup(cs.into_iter().map(|c| compact(&c.to_string())).collect()));
+                .map(|cs| dedup(cs.into_iter().map(|c| compact(&c.to_string())).collect()))
+                .filter(|e| !e.iter().any(|s| has_break(s)));
             Lits {
                 req: exact.clone().filter(|e| !has_empty(e)),
                 exact,
@@ -408,5 +419,11 @@ mod tests {
         assert_eq!(lits(r"[0-9]{11}"), None, "digits are the digit run's job");
         assert_eq!(lits(r"[a-z]+[0-9]"), None);
         assert_eq!(lits(r"(?:微信)?[0-9]+"), None);
+        assert_eq!(
+            lits(r"通知！[0-9]"),
+            None,
+            "a sentence end splits the compact view"
+        );
+        assert_eq!(lits(r"通知[!。][0-9]"), Some(vec!["通知".into()]));
     }
 }

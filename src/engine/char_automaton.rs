@@ -60,8 +60,9 @@ impl CharAutomaton {
     /// Compiles `words` (empty ones never match).
     pub fn new(words: &[String]) -> CharAutomaton {
         let mut symbols: HashMap<char, u32> = HashMap::new();
-        // Trie: children per state, words ending per state.
-        let mut children: Vec<HashMap<u32, u32>> = vec![HashMap::new()];
+        // Trie: every edge in one map keyed by (state, symbol), and the
+        // words ending in each state (empty lists do not allocate).
+        let mut edges: HashMap<u64, u32> = HashMap::new();
         let mut ends: Vec<Vec<u32>> = vec![Vec::new()];
         let mut lengths = Vec::with_capacity(words.len());
         for (id, w) in words.iter().enumerate() {
@@ -73,40 +74,43 @@ impl CharAutomaton {
             for c in w.chars() {
                 let next_symbol = symbols.len() as u32 + 1;
                 let sym = *symbols.entry(c).or_insert(next_symbol);
-                s = match children[s as usize].get(&sym) {
-                    Some(&t) => t,
-                    None => {
-                        let t = children.len() as u32;
-                        children.push(HashMap::new());
-                        ends.push(Vec::new());
-                        children[s as usize].insert(sym, t);
-                        t
-                    }
-                };
+                let next_state = ends.len() as u32;
+                s = *edges.entry(key(s, sym)).or_insert_with(|| {
+                    ends.push(Vec::new());
+                    next_state
+                });
             }
             ends[s as usize].push(id as u32);
         }
-        let states = children.len();
+        let states = ends.len();
         assert!(
             states < MATCH as usize,
             "a word list this large is not supported"
         );
+        // Each state's children, sorted by state: (state, symbol, child).
+        let mut kids: Vec<(u32, u32, u32)> = edges
+            .iter()
+            .map(|(&k, &t)| ((k >> 32) as u32, k as u32, t))
+            .collect();
+        kids.sort_unstable();
+        let mut first_kid = vec![0usize; states + 1];
+        for &(s, _, _) in &kids {
+            first_kid[s as usize + 1] += 1;
+        }
+        for i in 0..states {
+            first_kid[i + 1] += first_kid[i];
+        }
+        let children_of = |s: u32| &kids[first_kid[s as usize]..first_kid[s as usize + 1]];
         // Failure links and output lists, breadth first.
         let mut fail = vec![ROOT; states];
-        let mut outputs_of: Vec<Vec<u32>> = ends;
-        let mut order = Vec::with_capacity(states);
-        let mut queue = std::collections::VecDeque::new();
-        for &t in children[ROOT as usize].values() {
-            queue.push_back(t);
-        }
+        let mut outputs_of = ends;
+        let mut queue: std::collections::VecDeque<u32> =
+            children_of(ROOT).iter().map(|&(_, _, t)| t).collect();
         while let Some(s) = queue.pop_front() {
-            order.push(s);
-            let kids: Vec<(u32, u32)> =
-                children[s as usize].iter().map(|(&a, &t)| (a, t)).collect();
-            for (sym, t) in kids {
+            for &(_, sym, t) in children_of(s) {
                 let mut f = fail[s as usize];
                 let link = loop {
-                    if let Some(&g) = children[f as usize].get(&sym) {
+                    if let Some(&g) = edges.get(&key(f, sym)) {
                         break g;
                     }
                     if f == ROOT {
@@ -120,28 +124,40 @@ impl CharAutomaton {
                 queue.push_back(t);
             }
         }
-        let has_output = |s: u32| !outputs_of[s as usize].is_empty();
-        let tag = |s: u32| if has_output(s) { s | MATCH } else { s };
+        let tag = |s: u32| {
+            if outputs_of[s as usize].is_empty() {
+                s
+            } else {
+                s | MATCH
+            }
+        };
         let mut root = vec![ROOT; symbols.len() + 1];
-        for (&sym, &t) in &children[ROOT as usize] {
+        for &(_, sym, t) in children_of(ROOT) {
             root[sym as usize] = tag(t);
         }
-        let transitions: usize = children.iter().skip(1).map(HashMap::len).sum();
+        let transitions = kids.len() - children_of(ROOT).len();
         let capacity = (transitions * 2).next_power_of_two().max(16);
         let mut keys = vec![0u64; capacity];
         let mut values = vec![0u32; capacity];
         let mask = capacity - 1;
-        for (s, kids) in children.iter().enumerate().skip(1) {
-            for (&sym, &t) in kids {
-                let key = (s as u64) << 32 | u64::from(sym);
-                let mut i = slot(key, mask);
-                while keys[i] != 0 {
-                    i = (i + 1) & mask;
-                }
-                keys[i] = key;
-                values[i] = tag(t);
+        for &(s, sym, t) in &kids[first_kid[1]..] {
+            let k = key(s, sym);
+            let mut i = slot(k, mask);
+            while keys[i] != 0 {
+                i = (i + 1) & mask;
             }
+            keys[i] = k;
+            values[i] = tag(t);
         }
+        drop(edges);
+        let links = (0..states as u32)
+            .map(|s| Link {
+                children: children_of(s)
+                    .iter()
+                    .fold(0, |acc, &(_, sym, _)| acc | 1 << (sym % 64)),
+                fail: tag(fail[s as usize]),
+            })
+            .collect();
         let mut out_start = Vec::with_capacity(states + 1);
         let mut outputs = Vec::new();
         for list in &outputs_of {
@@ -155,14 +171,7 @@ impl CharAutomaton {
             keys,
             values,
             mask,
-            links: children
-                .iter()
-                .zip(fail)
-                .map(|(kids, f)| Link {
-                    children: kids.keys().fold(0, |acc, &sym| acc | 1 << (sym % 64)),
-                    fail: tag(f),
-                })
-                .collect(),
+            links,
             out_start,
             outputs,
             lengths,
@@ -189,11 +198,11 @@ impl CharAutomaton {
             }
             let link = self.links[s as usize];
             if link.children >> (sym % 64) & 1 != 0 {
-                let key = u64::from(s) << 32 | u64::from(sym);
-                let mut i = slot(key, self.mask);
+                let wanted = key(s, sym);
+                let mut i = slot(wanted, self.mask);
                 loop {
                     let k = self.keys[i];
-                    if k == key {
+                    if k == wanted {
                         return self.values[i];
                     }
                     if k == 0 {
@@ -229,6 +238,12 @@ impl CharAutomaton {
             + self.outputs.len() * 4
             + self.lengths.len() * 4
     }
+}
+
+/// The hash-table key of the transition from `state` on `sym`.
+#[inline]
+fn key(state: u32, sym: u32) -> u64 {
+    u64::from(state) << 32 | u64::from(sym)
 }
 
 /// Hash-table slot of a key (Fibonacci hashing).

@@ -282,15 +282,17 @@ fn run(a: &Args) -> Result<(), String> {
         );
     }
 
+    // Every post through `scan_post` on one thread; the number of findings.
+    let scan_all = |e: &Engine| {
+        let mut scratch = Scratch::new();
+        posts
+            .iter()
+            .map(|(i, p)| e.scan_post(&accounts[*i], p, &mut scratch).len() as u64)
+            .sum::<u64>()
+    };
     let mut findings = None;
     if want("scan") {
-        let (t, n) = best_of(a.repeat, || {
-            let mut scratch = Scratch::new();
-            posts
-                .iter()
-                .map(|(i, p)| engine.scan_post(&accounts[*i], p, &mut scratch).len() as u64)
-                .sum::<u64>()
-        });
+        let (t, n) = best_of(a.repeat, || scan_all(&engine));
         findings = Some(n);
         notes.push(format!("engine: {n} findings"));
         push(
@@ -308,13 +310,7 @@ fn run(a: &Args) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
                 .without_gates(),
         };
-        let (t, n) = best_of(a.repeat, || {
-            let mut scratch = Scratch::new();
-            posts
-                .iter()
-                .map(|(i, p)| open.scan_post(&accounts[*i], p, &mut scratch).len() as u64)
-                .sum::<u64>()
-        });
+        let (t, n) = best_of(a.repeat, || scan_all(&open));
         if findings.is_some_and(|f| f != n) {
             return Err(format!(
                 "gates changed the findings: {findings:?} with, {n} without"

@@ -376,11 +376,7 @@ impl Matcher {
         let unfiltered = !eligible.is_empty();
         let triggered = self.has_triggers && (all || facts.triggers > 0);
         let numerals = !self.numeral_rules.is_empty() && (all || facts.numeral_number);
-        let prefiltered = self
-            .rules
-            .iter()
-            .enumerate()
-            .any(|(ri, r)| r.regex.is_some() && r.has_prefilter && scratch.prefiltered[ri]);
+        let prefiltered = scratch.regex_prefiltered;
         if all || unfiltered || triggered || prefiltered || numerals {
             scratch.normalize_folded(text);
             self.run_regexes(text, scratch, &eligible);
@@ -475,7 +471,11 @@ impl Matcher {
                         via,
                         ..span
                     }),
-                    Use::Prefilter(r) => s.prefiltered[r as usize] = true,
+                    Use::Prefilter(r) => {
+                        let rule = &self.rules[r as usize];
+                        s.prefiltered[r as usize] = true;
+                        s.regex_prefiltered |= rule.has_prefilter && rule.regex.is_some();
+                    }
                     Use::Allow(r) => s.allows.push(Span { rule: r, ..span }),
                     Use::Require(r) => s.requires.push(Span { rule: r, ..span }),
                     Use::Forbid(r) => s.forbids.push(Span { rule: r, ..span }),
@@ -984,6 +984,9 @@ pub struct Scratch {
     requires: Vec<Span>,
     forbids: Vec<Span>,
     prefiltered: Vec<bool>,
+    /// Whether a prefilter word of a regex rule occurred (so the folded
+    /// view and that rule's regex are needed).
+    regex_prefiltered: bool,
     /// Indices (into the unfiltered rules) of the regexes whose gate a text meets.
     eligible: Vec<usize>,
     /// The compact view with runs collapsed, and each byte's run in it.
@@ -1003,6 +1006,7 @@ impl Scratch {
 
     fn reset(&mut self, rules: usize) {
         self.views = 0;
+        self.regex_prefiltered = false;
         self.candidates.clear();
         self.allows.clear();
         self.requires.clear();

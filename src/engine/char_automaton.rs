@@ -186,7 +186,7 @@ impl CharAutomaton {
 
     /// The state after `state` (a value this automaton returned, or
     /// [`ROOT`]) reads symbol `sym`; [`MATCH`] is set when words end there.
-    #[inline]
+    #[inline(always)]
     pub fn next(&self, mut state: u32, sym: u32) -> u32 {
         if sym == 0 {
             return ROOT;

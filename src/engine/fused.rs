@@ -67,8 +67,8 @@ fn edge_of_bits(bits: u32) -> Edge {
 /// - bits 0–20: the automaton symbol of its compact character (0: in no word);
 /// - bits 21–22 ([`EDGE_SHIFT`]): ASCII class of its last compact character;
 /// - bits 23–24 ([`DIGITS_SHIFT`]): its ASCII digits (0–3);
-/// - bit 25 [`ONE_WIDE`]: one non-ASCII compact character (a repeat of it
-///   makes a run);
+/// - bit 25 [`REPEATABLE`]: one non-ASCII compact character that is in
+///   some word (a repeat of it makes a run);
 /// - bits 27–28 ([`KIND_SHIFT`]): [`K_ONE`] one compact character,
 ///   [`K_SKIP`] noise or format character, [`K_BREAK`] line or sentence
 ///   end (no word crosses it), [`K_MULTI`] several compact characters (read
@@ -82,7 +82,7 @@ type Entry = u32;
 const SYMBOL: u32 = (1 << 21) - 1;
 const EDGE_SHIFT: u32 = 21;
 const DIGITS_SHIFT: u32 = 23;
-const ONE_WIDE: u32 = 1 << 25;
+const REPEATABLE: u32 = 1 << 25;
 const KIND_SHIFT: u32 = 27;
 const K_ONE: u32 = 0;
 const K_SKIP: u32 = 1;
@@ -91,6 +91,11 @@ const K_MULTI: u32 = 3;
 const TRIGGER: u32 = 1 << 29;
 const NUMERAL: u32 = 1 << 26;
 const NUMERAL_RESET: u32 = 1 << 30;
+/// The bits that send a character off the scan's fast path: anything but
+/// one compact character, digits, numerals, triggers.
+const SLOW: u32 = 3 << KIND_SHIFT | 3 << DIGITS_SHIFT | NUMERAL | TRIGGER;
+/// In the scan's numeral count: a numeral was seen since the last reset.
+const NUMERAL_SEEN: u32 = 1 << 31;
 
 /// One word found: the index of the word as given to [`FusedMatcher::new`],
 /// and the byte range of the original text it covers (whole characters).
@@ -164,28 +169,10 @@ impl std::fmt::Debug for FusedOptions<'_> {
     }
 }
 
-/// One character in the ring: where it starts in the original text, where
-/// its compact characters start, and the edge class of its last one.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    at: u32,
-    cpos: u32,
-    edge: Edge,
-}
-
-const EMPTY_SLOT: Slot = Slot {
-    at: 0,
-    cpos: 0,
-    edge: Edge::None,
-};
-
-/// Per-thread working memory of [`FusedMatcher::scan`]: the ring of
-/// characters and the hits waiting for the next character's word-boundary
-/// check. Reuse it across texts.
+/// Per-thread working memory of [`FusedMatcher::scan`]: the hits waiting
+/// for the next character's word-boundary check. Reuse it across texts.
 #[derive(Debug, Default)]
 pub struct FusedScratch {
-    /// The last characters that produced compact characters (and breaks).
-    ring: Vec<Slot>,
     /// Hits whose last character is an ASCII letter or digit: they stand
     /// only if the next compact character is not of the same class.
     pending: Vec<(WordHit, Edge)>,
@@ -222,8 +209,6 @@ pub struct FusedMatcher {
     /// First and last edge class of each word (`None` where the caller
     /// checks boundaries itself).
     edges: Vec<(Edge, Edge)>,
-    /// Ring size: a power of two at least as long as the longest word.
-    ring_len: usize,
 }
 
 impl FusedMatcher {
@@ -262,7 +247,6 @@ impl FusedMatcher {
             }
             table.push(e);
         }
-        let longest = words.iter().map(|w| w.chars().count()).max().unwrap_or(1);
         let table: Box<[Entry; 0x10000]> = table
             .into_boxed_slice()
             .try_into()
@@ -271,7 +255,6 @@ impl FusedMatcher {
             automaton,
             table,
             edges,
-            ring_len: longest.next_power_of_two().max(64),
         })
     }
 
@@ -283,6 +266,11 @@ impl FusedMatcher {
     /// Calls `found` for every occurrence of every word in `text`, nested
     /// and overlapping ones included, in the order their last character is
     /// confirmed (not sorted), and returns what else it saw.
+    ///
+    /// The loop keeps no record of the characters it has read: hits are
+    /// rare (about one in 50,000 characters of ordinary posts), so each one
+    /// finds its first character by walking back over the original text
+    /// ([`FusedMatcher::locate`]).
     pub fn scan(
         &self,
         text: &str,
@@ -293,55 +281,50 @@ impl FusedMatcher {
             text.len() < u32::MAX as usize,
             "texts over 4 GiB are not supported"
         );
-        // Every slot a scan reads was written earlier in the same scan, so
-        // the ring is only sized, never cleared.
-        if s.ring.len() != self.ring_len {
-            s.ring.clear();
-            s.ring.resize(self.ring_len, EMPTY_SLOT);
-        }
         s.pending.clear();
-        let mut st = State {
-            state: ROOT,
-            cpos: 0,
-            ci: 0,
-        };
+        let mut state = ROOT;
+        // Where the current segment starts: no word crosses a break.
+        let mut segment = 0usize;
         let mut facts = ScanFacts::default();
-        // The symbol of the last compact character when it was one
-        // non-ASCII character, for `facts.repeated`; 0 otherwise.
-        let mut prev_wide = 0u32;
+        // The entry of the last compact character, for `facts.repeated`
+        // (0 after a break or an expansion).
+        let mut prev = 0u32;
         let mut run = 0u32;
         // Numerals and digits since the last letter or Han character, and
-        // whether one of them was a numeral.
-        let mut numerals = (0u32, false);
+        // (bit [`NUMERAL_SEEN`]) whether one of them was a numeral.
+        let mut numerals = 0u32;
         let bytes = text.as_bytes();
         let mut i = 0usize;
         while i < bytes.len() {
-            // Decode one character by hand: the text is valid UTF-8.
+            // Decode one character by hand: the text is valid UTF-8, so a
+            // lead byte is followed by all its continuation bytes.
             let b0 = bytes[i];
-            let (cp, n) = match b0 {
-                0..=0x7F => (u32::from(b0), 1),
-                0xC0..=0xDF => (
-                    (u32::from(b0) & 0x1F) << 6 | (u32::from(bytes[i + 1]) & 0x3F),
-                    2,
-                ),
-                0xE0..=0xEF => (
-                    (u32::from(b0) & 0x0F) << 12
-                        | (u32::from(bytes[i + 1]) & 0x3F) << 6
-                        | (u32::from(bytes[i + 2]) & 0x3F),
-                    3,
-                ),
-                _ => (0x10000, 4),
-            };
-            let at = i as u32;
-            i += n;
-            let end = i as u32;
-            if cp >= 0x10000 {
-                let c = text[at as usize..].chars().next().unwrap_or('\u{FFFD}');
+            let at = i;
+            let cp = if b0 & 0xF0 == 0xE0 {
+                let [_, b1, b2] = bytes[i..i + 3] else {
+                    unreachable!("valid UTF-8")
+                };
+                i += 3;
+                (u32::from(b0) & 0x0F) << 12 | (u32::from(b1) & 0x3F) << 6 | (u32::from(b2) & 0x3F)
+            } else if b0 < 0x80 {
+                i += 1;
+                u32::from(b0)
+            } else if b0 < 0xE0 {
+                let [_, b1] = bytes[i..i + 2] else {
+                    unreachable!("valid UTF-8")
+                };
+                i += 2;
+                (u32::from(b0) & 0x1F) << 6 | (u32::from(b1) & 0x3F)
+            } else {
+                i += 4;
+                let c = text[at..].chars().next().unwrap_or('\u{FFFD}');
                 match classify(c) {
                     CharClass::Break => {
-                        prev_wide = 0;
+                        prev = 0;
                         run = 0;
-                        self.reset(&mut st, s, at, &mut found)
+                        settle(&mut s.pending, Edge::None, &mut found);
+                        state = ROOT;
+                        segment = i;
                     }
                     CharClass::Noise | CharClass::Drop => {}
                     CharClass::Text => {
@@ -350,65 +333,68 @@ impl FusedMatcher {
                             continue;
                         }
                         facts.triggers += 1;
-                        numerals = (numerals.0 + w.chars().count() as u32, true);
-                        facts.numeral_number |= numerals.0 >= 4;
-                        self.feed_str(&mut st, s, &w, &mut facts, &mut run, at, end, &mut found);
-                        prev_wide = 0;
+                        numerals = (numerals + w.chars().count() as u32) | NUMERAL_SEEN;
+                        facts.numeral_number |= numerals & !NUMERAL_SEEN >= 4;
+                        state = self.feed_str(state, s, &w, &mut facts, &mut run, &mut found);
+                        self.emit(text, segment, at, i, state, s, &mut found);
+                        prev = 0;
                     }
                 }
                 continue;
-            }
+            };
             let e = self.table[cp as usize & 0xFFFF];
-            facts.triggers += (e >> 29) & 1;
-            if e & NUMERAL != 0 {
-                numerals = (numerals.0 + 1, true);
-            } else if e & NUMERAL_RESET != 0 {
-                numerals = (0, false);
-            } else {
-                numerals.0 += (e >> DIGITS_SHIFT) & 3;
+            // A letter or Han character (not a numeral) resets the numeral count.
+            numerals &= 0u32.wrapping_sub(u32::from(e & NUMERAL_RESET == 0));
+            if e & SLOW == 0 {
+                // The fast path: one compact character, no digit, numeral
+                // or trigger.
+                run = 0;
+                facts.repeated |= e & REPEATABLE != 0 && (e ^ prev) & SYMBOL == 0;
+                prev = e;
+                if !s.pending.is_empty() {
+                    // One compact character: its first class is its last.
+                    settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
+                }
+                state = self.automaton.next(state, e & SYMBOL);
+                if state & MATCH != 0 {
+                    self.emit(text, segment, at, i, state, s, &mut found);
+                }
+                continue;
             }
-            facts.numeral_number |= numerals.1 && numerals.0 >= 4;
+            facts.triggers += (e >> 29) & 1;
+            let digits = (e >> DIGITS_SHIFT) & 3;
+            numerals += digits;
+            if e & NUMERAL != 0 {
+                numerals = (numerals + 1) | NUMERAL_SEEN;
+            }
+            facts.numeral_number |= numerals & NUMERAL_SEEN != 0 && numerals & !NUMERAL_SEEN >= 4;
             match (e >> KIND_SHIFT) & 3 {
                 K_ONE => {
-                    let digits = (e >> DIGITS_SHIFT) & 3;
-                    if digits == 0 {
-                        run = 0;
-                    } else {
-                        run += digits;
-                        facts.digit_run = facts.digit_run.max(run);
+                    // Digit runs: a character without digits ends one.
+                    facts.count_run(&mut run, digits);
+                    facts.repeated |= e & REPEATABLE != 0 && (e ^ prev) & SYMBOL == 0;
+                    prev = e;
+                    if !s.pending.is_empty() {
+                        settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
                     }
-                    let sym = e & SYMBOL;
-                    if e & ONE_WIDE != 0 {
-                        facts.repeated |= sym != 0 && sym == prev_wide;
-                        prev_wide = sym;
-                    } else {
-                        prev_wide = 0;
-                    }
-                    let last = edge_of_bits(e >> EDGE_SHIFT);
-                    // One compact character: its first class is its last.
-                    self.feed(
-                        &mut st,
-                        s,
-                        std::iter::once(sym),
-                        last,
-                        last,
-                        at,
-                        end,
-                        &mut found,
-                    );
+                    state = self.automaton.next(state, e & SYMBOL);
+                    self.emit(text, segment, at, i, state, s, &mut found);
                 }
                 K_SKIP => {}
                 K_BREAK => {
-                    prev_wide = 0;
+                    prev = 0;
                     run = 0;
-                    self.reset(&mut st, s, at, &mut found);
+                    settle(&mut s.pending, Edge::None, &mut found);
+                    state = ROOT;
+                    segment = i;
                 }
                 _ => {
                     let w = compact_table()[cp as usize].as_deref().unwrap_or_default();
-                    numerals = (numerals.0 + w.chars().count() as u32, true);
-                    facts.numeral_number |= numerals.0 >= 4;
-                    self.feed_str(&mut st, s, w, &mut facts, &mut run, at, end, &mut found);
-                    prev_wide = 0;
+                    numerals = (numerals + w.chars().count() as u32) | NUMERAL_SEEN;
+                    facts.numeral_number |= numerals & !NUMERAL_SEEN >= 4;
+                    state = self.feed_str(state, s, w, &mut facts, &mut run, &mut found);
+                    self.emit(text, segment, at, i, state, s, &mut found);
+                    prev = 0;
                 }
             }
         }
@@ -417,108 +403,59 @@ impl FusedMatcher {
     }
 
     /// Feeds a character that folds to several compact characters `w` (or
-    /// lies outside the BMP): the slow path.
-    #[allow(clippy::too_many_arguments)]
+    /// lies outside the BMP): the slow path. Returns the automaton's state.
     #[cold]
     fn feed_str(
         &self,
-        st: &mut State,
+        mut state: u32,
         s: &mut FusedScratch,
         w: &str,
         facts: &mut ScanFacts,
         run: &mut u32,
-        at: u32,
-        end: u32,
         found: &mut impl FnMut(WordHit),
-    ) {
+    ) -> u32 {
         facts.count_run(run, ascii_digits(w));
         facts.repeated |= !w.is_ascii();
-        let first = edge(w.chars().next());
-        let last = edge(w.chars().next_back());
-        let symbols = w.chars().map(|c| self.automaton.symbol(c));
-        self.feed(st, s, symbols, first, last, at, end, found);
-    }
-
-    /// A break at `at`: it settles the pending hits, takes one ring slot
-    /// (with no word-edge class, so a word may start right after it) and
-    /// restarts the automaton.
-    fn reset(
-        &self,
-        st: &mut State,
-        s: &mut FusedScratch,
-        at: u32,
-        found: &mut impl FnMut(WordHit),
-    ) {
-        settle(&mut s.pending, Edge::None, found);
-        s.ring[st.ci & (self.ring_len - 1)] = Slot {
-            at,
-            cpos: st.cpos,
-            edge: Edge::None,
-        };
-        st.ci += 1;
-        st.cpos += 1;
-        st.state = ROOT;
-    }
-
-    /// Feeds the compact characters (as symbols) of one original character
-    /// `at..end`, whose first and last compact characters have the ASCII
-    /// classes `first_edge` and `last_edge`.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn feed(
-        &self,
-        st: &mut State,
-        s: &mut FusedScratch,
-        symbols: impl Iterator<Item = u32>,
-        first_edge: Edge,
-        last_edge: Edge,
-        at: u32,
-        end: u32,
-        found: &mut impl FnMut(WordHit),
-    ) {
         // The first compact character of this original character decides
         // the pending hits' boundaries.
-        if !s.pending.is_empty() {
-            settle(&mut s.pending, first_edge, found);
+        settle(&mut s.pending, edge(w.chars().next()), found);
+        for c in w.chars() {
+            state = self.automaton.next(state, self.automaton.symbol(c));
         }
-        let mask = self.ring_len - 1;
-        s.ring[st.ci & mask] = Slot {
-            at,
-            cpos: st.cpos,
-            edge: last_edge,
-        };
-        st.ci += 1;
-        for sym in symbols {
-            st.state = self.automaton.next(st.state, sym);
-            st.cpos += 1;
-        }
-        if st.state & MATCH == 0 {
+        state
+    }
+
+    /// Reports the words ending in `state` (if any) at the original
+    /// character `at..end` of `text`, whose current segment (no break
+    /// inside) starts at byte `segment`: a word whose last compact
+    /// character is an ASCII letter or digit waits in `s.pending` for the
+    /// next character.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn emit(
+        &self,
+        text: &str,
+        segment: usize,
+        at: usize,
+        end: usize,
+        state: u32,
+        s: &mut FusedScratch,
+        found: &mut impl FnMut(WordHit),
+    ) {
+        if state & MATCH == 0 {
             return;
         }
-        for &word in self.automaton.outputs(st.state) {
-            let first = st.cpos - self.automaton.length(word);
-            // The character whose compact characters hold the word's first.
-            let mut k = st.ci - 1;
-            while s.ring[k & mask].cpos > first {
-                k -= 1;
-            }
-            let slot = s.ring[k & mask];
+        debug_assert!(segment <= at);
+        for &word in self.automaton.outputs(state) {
+            let (start, before) = self.locate(text, segment, end, self.automaton.length(word));
             let (word_first, word_last) = self.edges[word as usize];
-            if word_first != Edge::None && first > 0 {
-                // The class of the compact character before the word.
-                let before = if slot.cpos == first {
-                    s.ring[(k - 1) & mask].edge
-                } else {
-                    slot.edge
-                };
-                if before == word_first {
-                    continue;
-                }
+            if word_first != Edge::None && before == word_first {
+                continue;
             }
             let hit = WordHit {
                 word,
-                start: slot.at,
-                end,
+                start: start as u32,
+                end: end as u32,
             };
             if word_last == Edge::None {
                 found(hit);
@@ -527,15 +464,72 @@ impl FusedMatcher {
             }
         }
     }
-}
 
-/// Automaton state and compact position during one scan.
-struct State {
-    state: u32,
-    /// Compact characters fed so far (a break counts one).
-    cpos: u32,
-    /// Characters put in the ring so far.
-    ci: usize,
+    /// Where a word of `len` compact characters ending at byte `end` of
+    /// `text` starts: the original character holding its first compact
+    /// character (walking back, never before `segment`), and the ASCII
+    /// class of the compact character before the word (`Edge::None` at the
+    /// start of a segment). Costs a few character decodes; runs once per hit.
+    #[cold]
+    fn locate(&self, text: &str, segment: usize, end: usize, len: u32) -> (usize, Edge) {
+        let bytes = text.as_bytes();
+        let back = |mut p: usize| {
+            p -= 1;
+            while p > 0 && bytes[p] & 0xC0 == 0x80 {
+                p -= 1;
+            }
+            p
+        };
+        let mut pos = end;
+        let mut seen = 0u32;
+        while pos > segment {
+            pos = back(pos);
+            let (n, last) = self.compact_info(text, pos);
+            seen += n;
+            if seen > len {
+                // The word starts inside this character's compact characters.
+                return (pos, last);
+            }
+            if seen == len {
+                let mut p = pos;
+                while p > segment {
+                    p = back(p);
+                    let (n, last) = self.compact_info(text, p);
+                    if n > 0 {
+                        return (pos, last);
+                    }
+                }
+                return (pos, Edge::None);
+            }
+        }
+        debug_assert!(false, "a word longer than its segment");
+        (segment, Edge::None)
+    }
+
+    /// How many compact characters the original character at byte `at`
+    /// folds to, and the ASCII class of the last one.
+    fn compact_info(&self, text: &str, at: usize) -> (u32, Edge) {
+        let Some(c) = text[at..].chars().next() else {
+            return (0, Edge::None);
+        };
+        let cp = c as usize;
+        let w: std::borrow::Cow<'_, str> = if cp < 0x10000 {
+            let e = self.table[cp];
+            match (e >> KIND_SHIFT) & 3 {
+                K_ONE => return (1, edge_of_bits(e >> EDGE_SHIFT)),
+                K_SKIP => return (0, Edge::None),
+                K_BREAK => return (1, Edge::None),
+                _ => compact_table()[cp].as_deref().unwrap_or_default().into(),
+            }
+        } else {
+            match classify(c) {
+                CharClass::Break => return (1, Edge::None),
+                CharClass::Noise | CharClass::Drop => return (0, Edge::None),
+                CharClass::Text => compact_form(c.encode_utf8(&mut [0; 4])).into(),
+            }
+        };
+        (w.chars().count() as u32, edge(w.chars().next_back()))
+    }
 }
 
 /// Emits the pending hits whose last edge differs from `next`, the class of
@@ -579,7 +573,11 @@ fn entry(automaton: &CharAutomaton, w: &str) -> Result<Entry, String> {
         | numeral
         | edge_bits(edge(Some(c))) << EDGE_SHIFT
         | ascii_digits(w) << DIGITS_SHIFT
-        | if c.is_ascii() { 0 } else { ONE_WIDE }
+        | if c.is_ascii() || sym == 0 {
+            0
+        } else {
+            REPEATABLE
+        }
         | K_ONE << KIND_SHIFT)
 }
 

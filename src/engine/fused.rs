@@ -22,7 +22,7 @@
 //! load and one automaton step per character, with no allocation except
 //! for characters outside the BMP that are not noise.
 
-use super::char_automaton::{CharAutomaton, MATCH, ROOT};
+use super::char_automaton::{CharAutomaton, State};
 use super::matcher::{is_han, is_numeral};
 use super::normalize::{classify, compact_form, CharClass};
 
@@ -282,7 +282,7 @@ impl FusedMatcher {
             "texts over 4 GiB are not supported"
         );
         s.pending.clear();
-        let mut state = ROOT;
+        let mut state = self.automaton.start();
         // Where the current segment starts: no word crosses a break.
         let mut segment = 0usize;
         let mut facts = ScanFacts::default();
@@ -323,7 +323,7 @@ impl FusedMatcher {
                         prev = 0;
                         run = 0;
                         settle(&mut s.pending, Edge::None, &mut found);
-                        state = ROOT;
+                        state = self.automaton.start();
                         segment = i;
                     }
                     CharClass::Noise | CharClass::Drop => {}
@@ -356,7 +356,7 @@ impl FusedMatcher {
                     settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
                 }
                 state = self.automaton.next(state, e & SYMBOL);
-                if state & MATCH != 0 {
+                if state.is_match() {
                     self.emit(text, segment, at, i, state, s, &mut found);
                 }
                 continue;
@@ -385,7 +385,7 @@ impl FusedMatcher {
                     prev = 0;
                     run = 0;
                     settle(&mut s.pending, Edge::None, &mut found);
-                    state = ROOT;
+                    state = self.automaton.start();
                     segment = i;
                 }
                 _ => {
@@ -407,13 +407,13 @@ impl FusedMatcher {
     #[cold]
     fn feed_str(
         &self,
-        mut state: u32,
+        mut state: State,
         s: &mut FusedScratch,
         w: &str,
         facts: &mut ScanFacts,
         run: &mut u32,
         found: &mut impl FnMut(WordHit),
-    ) -> u32 {
+    ) -> State {
         facts.count_run(run, ascii_digits(w));
         facts.repeated |= !w.is_ascii();
         // The first compact character of this original character decides
@@ -438,11 +438,11 @@ impl FusedMatcher {
         segment: usize,
         at: usize,
         end: usize,
-        state: u32,
+        state: State,
         s: &mut FusedScratch,
         found: &mut impl FnMut(WordHit),
     ) {
-        if state & MATCH == 0 {
+        if !state.is_match() {
             return;
         }
         debug_assert!(segment <= at);

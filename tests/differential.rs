@@ -249,6 +249,37 @@ fn gate_piece() -> impl Strategy<Value = &'static str> {
     ])
 }
 
+/// Pieces of texts with phone, card and identity numbers: digits (some
+/// full-width), the separators the regexes allow, a dropped character, and
+/// characters that end or border a number.
+fn digit_piece() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "0",
+        "1",
+        "1",
+        "3",
+        "8",
+        "9",
+        "5",
+        "2",
+        "１",
+        "３",
+        "x",
+        " ",
+        "-",
+        "*",
+        "·",
+        "\u{200B}",
+        "的",
+        "a",
+        "，",
+        "\n",
+        "号",
+        "1380013800",
+        "110105194912310",
+    ])
+}
+
 /// Every hit the matcher reports, as comparable tuples.
 fn all_hits(m: &Matcher, text: &str) -> Vec<(usize, usize, usize, String, String)> {
     let mut out = Vec::new();
@@ -311,6 +342,32 @@ proptest! {
             )
         });
         let text: String = pieces.concat();
+        prop_assert_eq!(all_hits(gated, &text), all_hits(open, &text), "text {:?}", text);
+    }
+
+    /// Long texts (filler of up to 150 characters between numbers), so the
+    /// windows the matcher folds and searches around digit runs are much
+    /// smaller than the text and their edges fall anywhere.
+    #[test]
+    fn windows_around_digit_runs_find_what_a_whole_text_search_does(
+        parts in prop::collection::vec(
+            (0usize..150, prop::collection::vec(digit_piece(), 0..30)),
+            1..5,
+        ),
+    ) {
+        static MATCHERS: std::sync::OnceLock<(Matcher, Matcher)> = std::sync::OnceLock::new();
+        let (gated, open) = MATCHERS.get_or_init(|| {
+            let set = shipped();
+            (
+                Matcher::new(&set).expect("compiles"),
+                Matcher::new(&set).expect("compiles").without_gates(),
+            )
+        });
+        let mut text = String::new();
+        for (filler, pieces) in &parts {
+            text.extend(std::iter::repeat_n("的是", filler / 2));
+            text.push_str(&pieces.concat());
+        }
         prop_assert_eq!(all_hits(gated, &text), all_hits(open, &text), "text {:?}", text);
     }
 

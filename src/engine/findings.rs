@@ -48,7 +48,13 @@ fn hash_parts(parts: &[&str]) -> String {
         h.update([0x1f]);
     }
     let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for &b in &digest[..16] {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// The post fields a finding carries.
@@ -226,6 +232,13 @@ mod tests {
     fn fingerprint_is_stable_and_sensitive() {
         let a = fingerprint("weibo", "123", "p1", "r.x", "赌博");
         assert_eq!(a.len(), 32);
+        // Pinned: stored findings and baselines are keyed by it, so its
+        // value must never change (the first 16 bytes of SHA-256 over the
+        // parts, each followed by U+001F, in lowercase hex).
+        assert_eq!(
+            fingerprint("weibo", "123", "p9", "classified.marks", "绝密"),
+            "e9e7da46041330106e047d481e203917"
+        );
         assert_eq!(a, fingerprint("weibo", "123", "p1", "r.x", "赌博"));
         assert_ne!(a, fingerprint("weibo", "123", "p2", "r.x", "赌博"));
         assert_ne!(a, fingerprint("weibo", "12", "3p1", "r.x", "赌博"));

@@ -68,7 +68,8 @@ fn edge_of_bits(bits: u32) -> Edge {
 /// - bits 21–22 ([`EDGE_SHIFT`]): ASCII class of its last compact character;
 /// - bits 23–24 ([`DIGITS_SHIFT`]): its ASCII digits (0–3);
 /// - bit 25 [`REPEATABLE`]: one non-ASCII compact character that is in
-///   some word (a repeat of it makes a run);
+///   some word and that [`FusedOptions::repeated`] accepts (a repeat of it
+///   makes a run);
 /// - bits 27–28 ([`KIND_SHIFT`]): [`K_ONE`] one compact character,
 ///   [`K_SKIP`] noise or format character, [`K_BREAK`] line or sentence
 ///   end (no word crosses it), [`K_MULTI`] several compact characters (read
@@ -128,22 +129,48 @@ pub struct ScanFacts {
     /// (characters folding to several count as numerals).
     pub numeral_number: bool,
     /// True when the compact view may hold two equal non-ASCII characters
-    /// of the words in a row (`赌赌`, also `赌*赌`): never false when it
-    /// does, rarely true when it does not (characters that fold to several).
+    /// of the words in a row (`赌赌`, also `赌*赌`), of those
+    /// [`FusedOptions::repeated`] accepts: never false when it does, rarely
+    /// true when it does not (characters that fold to several).
     pub repeated: bool,
 }
 
+/// The digit run being read: its length and where it started.
+#[derive(Debug, Clone, Copy, Default)]
+struct DigitRun {
+    len: u32,
+    start: u32,
+}
+
 impl ScanFacts {
-    /// Extends the current digit run by a character with `digits` digits
-    /// (one with none ends it). A character mixing digits and other
-    /// characters extends it too: the run may be overstated, never understated.
+    /// Extends the current digit run by the character `at..end` with
+    /// `digits` digits (one with none ends it), and records the run in
+    /// `spans` once it has `span_min` digits. A character mixing digits
+    /// and other characters extends it too: the run may be overstated,
+    /// never understated.
     #[inline]
-    fn count_run(&mut self, run: &mut u32, digits: u32) {
+    fn count_run(
+        &mut self,
+        run: &mut DigitRun,
+        digits: u32,
+        (at, end): (usize, usize),
+        span_min: u32,
+        spans: &mut Vec<(u32, u32)>,
+    ) {
         if digits == 0 {
-            *run = 0;
-        } else {
-            *run += digits;
-            self.digit_run = self.digit_run.max(*run);
+            run.len = 0;
+            return;
+        }
+        if run.len == 0 {
+            run.start = at as u32;
+        }
+        run.len += digits;
+        self.digit_run = self.digit_run.max(run.len);
+        if run.len >= span_min {
+            match spans.last_mut() {
+                Some(last) if last.0 == run.start => last.1 = end as u32,
+                _ => spans.push((run.start, end as u32)),
+            }
         }
     }
 }
@@ -158,6 +185,14 @@ pub struct FusedOptions<'a> {
     /// The characters [`ScanFacts::triggers`] counts, tested once per BMP
     /// character when the matcher is built (64K calls).
     pub trigger: Option<&'a dyn Fn(char) -> bool>,
+    /// Record the original byte span of every digit run (as
+    /// [`ScanFacts::digit_run`] counts them) of at least this many digits,
+    /// for [`FusedScratch::digit_spans`]; 0: record none.
+    pub digit_spans: u32,
+    /// The compact characters whose runs [`ScanFacts::repeated`] reports
+    /// (`None`: every non-ASCII character of the words), tested once per
+    /// character of the words.
+    pub repeated: Option<&'a dyn Fn(char) -> bool>,
 }
 
 impl std::fmt::Debug for FusedOptions<'_> {
@@ -165,6 +200,8 @@ impl std::fmt::Debug for FusedOptions<'_> {
         f.debug_struct("FusedOptions")
             .field("boundaries", &self.boundaries.map(<[bool]>::len))
             .field("trigger", &self.trigger.is_some())
+            .field("digit_spans", &self.digit_spans)
+            .field("repeated", &self.repeated.is_some())
             .finish()
     }
 }
@@ -176,6 +213,17 @@ pub struct FusedScratch {
     /// Hits whose last character is an ASCII letter or digit: they stand
     /// only if the next compact character is not of the same class.
     pending: Vec<(WordHit, Edge)>,
+    /// The spans [`FusedOptions::digit_spans`] asks for, in text order.
+    spans: Vec<(u32, u32)>,
+}
+
+impl FusedScratch {
+    /// The original byte spans of the last scanned text's digit runs of
+    /// at least [`FusedOptions::digit_spans`] digits (noise between the
+    /// digits included), in text order.
+    pub fn digit_spans(&self) -> &[(u32, u32)] {
+        &self.spans
+    }
 }
 
 /// The compact form of each BMP character, for every matcher: `None` for
@@ -209,6 +257,8 @@ pub struct FusedMatcher {
     /// First and last edge class of each word (`None` where the caller
     /// checks boundaries itself).
     edges: Vec<(Edge, Edge)>,
+    /// [`FusedOptions::digit_spans`], `u32::MAX` for none.
+    span_min: u32,
 }
 
 impl FusedMatcher {
@@ -237,7 +287,7 @@ impl FusedMatcher {
         for (cp, compact) in compact_table().iter().enumerate() {
             let mut e = match compact.as_deref() {
                 None => K_SKIP << KIND_SHIFT,
-                Some(w) => entry(&automaton, w)?,
+                Some(w) => entry(&automaton, w, options.repeated)?,
             };
             if options
                 .trigger
@@ -255,6 +305,10 @@ impl FusedMatcher {
             automaton,
             table,
             edges,
+            span_min: match options.digit_spans {
+                0 => u32::MAX,
+                n => n,
+            },
         })
     }
 
@@ -282,6 +336,7 @@ impl FusedMatcher {
             "texts over 4 GiB are not supported"
         );
         s.pending.clear();
+        s.spans.clear();
         let mut state = self.automaton.start();
         // Where the current segment starts: no word crosses a break.
         let mut segment = 0usize;
@@ -289,7 +344,7 @@ impl FusedMatcher {
         // The entry of the last compact character, for `facts.repeated`
         // (0 after a break or an expansion).
         let mut prev = 0u32;
-        let mut run = 0u32;
+        let mut run = DigitRun::default();
         // Numerals and digits since the last letter or Han character, and
         // (bit [`NUMERAL_SEEN`]) whether one of them was a numeral.
         let mut numerals = 0u32;
@@ -321,7 +376,7 @@ impl FusedMatcher {
                 match classify(c) {
                     CharClass::Break => {
                         prev = 0;
-                        run = 0;
+                        run.len = 0;
                         settle(&mut s.pending, Edge::None, &mut found);
                         state = self.automaton.start();
                         segment = i;
@@ -335,7 +390,8 @@ impl FusedMatcher {
                         facts.triggers += 1;
                         numerals = (numerals + w.chars().count() as u32) | NUMERAL_SEEN;
                         facts.numeral_number |= numerals & !NUMERAL_SEEN >= 4;
-                        state = self.feed_str(state, s, &w, &mut facts, &mut run, &mut found);
+                        state =
+                            self.feed_str(state, s, &w, &mut facts, &mut run, (at, i), &mut found);
                         self.emit(text, segment, at, i, state, s, &mut found);
                         prev = 0;
                     }
@@ -348,7 +404,7 @@ impl FusedMatcher {
             if e & SLOW == 0 {
                 // The fast path: one compact character, no digit, numeral
                 // or trigger.
-                run = 0;
+                run.len = 0;
                 facts.repeated |= e & REPEATABLE != 0 && (e ^ prev) & SYMBOL == 0;
                 prev = e;
                 if !s.pending.is_empty() {
@@ -371,7 +427,7 @@ impl FusedMatcher {
             match (e >> KIND_SHIFT) & 3 {
                 K_ONE => {
                     // Digit runs: a character without digits ends one.
-                    facts.count_run(&mut run, digits);
+                    facts.count_run(&mut run, digits, (at, i), self.span_min, &mut s.spans);
                     facts.repeated |= e & REPEATABLE != 0 && (e ^ prev) & SYMBOL == 0;
                     prev = e;
                     if !s.pending.is_empty() {
@@ -383,7 +439,7 @@ impl FusedMatcher {
                 K_SKIP => {}
                 K_BREAK => {
                     prev = 0;
-                    run = 0;
+                    run.len = 0;
                     settle(&mut s.pending, Edge::None, &mut found);
                     state = self.automaton.start();
                     segment = i;
@@ -392,7 +448,7 @@ impl FusedMatcher {
                     let w = compact_table()[cp as usize].as_deref().unwrap_or_default();
                     numerals = (numerals + w.chars().count() as u32) | NUMERAL_SEEN;
                     facts.numeral_number |= numerals & !NUMERAL_SEEN >= 4;
-                    state = self.feed_str(state, s, w, &mut facts, &mut run, &mut found);
+                    state = self.feed_str(state, s, w, &mut facts, &mut run, (at, i), &mut found);
                     self.emit(text, segment, at, i, state, s, &mut found);
                     prev = 0;
                 }
@@ -404,6 +460,7 @@ impl FusedMatcher {
 
     /// Feeds a character that folds to several compact characters `w` (or
     /// lies outside the BMP): the slow path. Returns the automaton's state.
+    #[allow(clippy::too_many_arguments)]
     #[cold]
     fn feed_str(
         &self,
@@ -411,10 +468,11 @@ impl FusedMatcher {
         s: &mut FusedScratch,
         w: &str,
         facts: &mut ScanFacts,
-        run: &mut u32,
+        run: &mut DigitRun,
+        span: (usize, usize),
         found: &mut impl FnMut(WordHit),
     ) -> State {
-        facts.count_run(run, ascii_digits(w));
+        facts.count_run(run, ascii_digits(w), span, self.span_min, &mut s.spans);
         facts.repeated |= !w.is_ascii();
         // The first compact character of this original character decides
         // the pending hits' boundaries.
@@ -548,7 +606,11 @@ fn ascii_digits(s: &str) -> u32 {
 
 /// The table entry of a BMP character whose compact form is `w` (a break
 /// character stands for itself).
-fn entry(automaton: &CharAutomaton, w: &str) -> Result<Entry, String> {
+fn entry(
+    automaton: &CharAutomaton,
+    w: &str,
+    repeated: Option<&dyn Fn(char) -> bool>,
+) -> Result<Entry, String> {
     let mut chars = w.chars();
     let (Some(c), None) = (chars.next(), chars.next()) else {
         return Ok(K_MULTI << KIND_SHIFT);
@@ -573,7 +635,7 @@ fn entry(automaton: &CharAutomaton, w: &str) -> Result<Entry, String> {
         | numeral
         | edge_bits(edge(Some(c))) << EDGE_SHIFT
         | ascii_digits(w) << DIGITS_SHIFT
-        | if c.is_ascii() || sym == 0 {
+        | if c.is_ascii() || sym == 0 || repeated.is_some_and(|r| !r(c)) {
             0
         } else {
             REPEATABLE

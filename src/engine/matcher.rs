@@ -124,6 +124,10 @@ pub struct Matcher {
     /// [`regex_gate`]) and whether it has gate literals (their hits set its
     /// `prefiltered` flag): the set runs only on texts that meet one rule's gate.
     unfiltered_gates: Vec<(u32, bool)>,
+    /// Per unfiltered regex: the most characters a match has when every
+    /// match also holds a digit run of at least [`WINDOW_MIN_RUN`], so only
+    /// windows around a text's digit runs need folding and searching.
+    unfiltered_reach: Vec<Option<u32>>,
     /// Whether [`ScanFacts::triggers`] counts characters that need the
     /// folded view (the first characters of symbol prefilter words).
     has_triggers: bool,
@@ -255,10 +259,15 @@ impl Matcher {
         }
         attach_containers(&mut patterns, &rules);
         let mut unfiltered_gates = Vec::with_capacity(unfiltered.len());
+        let mut unfiltered_reach = Vec::with_capacity(unfiltered.len());
         for &ri in &unfiltered {
             let gate = regex_gate::gate(set.rules[ri].regex.as_deref().unwrap_or_default());
             let literals = gate.literals.unwrap_or_default();
             unfiltered_gates.push((gate.digit_run, !literals.is_empty()));
+            unfiltered_reach.push(
+                gate.max_chars
+                    .filter(|&m| gate.digit_run >= WINDOW_MIN_RUN && m <= WINDOW_MAX_REACH),
+            );
             for text in literals {
                 patterns.push(Pattern {
                     text,
@@ -271,6 +280,14 @@ impl Matcher {
                 });
             }
         }
+        // Only a run of a character of some repeat word can make a repeat hit.
+        let mut repeat_chars: Vec<char> = repeat_words
+            .iter()
+            .flat_map(|(w, _, _)| w.chars())
+            .collect();
+        repeat_chars.sort_unstable();
+        repeat_chars.dedup();
+        let repeatable = |c: char| repeat_chars.binary_search(&c).is_ok();
         let repeat = build_repeat(repeat_words)?;
         let numeral_rules: Vec<usize> = (0..rules.len()).filter(|&i| rules[i].numerals).collect();
         // Characters that send a text to the folded view: the first
@@ -282,6 +299,15 @@ impl Matcher {
         trigger_chars.sort_unstable();
         trigger_chars.dedup();
         let has_triggers = !trigger_chars.is_empty();
+        // The shortest digit run a windowed regex needs: the fused pass
+        // records the spans of runs this long.
+        let window_run = unfiltered_reach
+            .iter()
+            .zip(&unfiltered_gates)
+            .filter(|(reach, _)| reach.is_some())
+            .map(|(_, &(run, _))| run)
+            .min()
+            .unwrap_or(0);
         let words = if patterns.is_empty() {
             None
         } else {
@@ -299,6 +325,8 @@ impl Matcher {
                     FusedOptions {
                         boundaries: Some(&boundaries),
                         trigger: has_triggers.then_some(&trigger as &dyn Fn(char) -> bool),
+                        digit_spans: window_run,
+                        repeated: Some(&repeatable as &dyn Fn(char) -> bool),
                     },
                 )
                 .map_err(CompileError)?,
@@ -325,6 +353,7 @@ impl Matcher {
             unfiltered,
             unfiltered_set,
             unfiltered_gates,
+            unfiltered_reach,
             has_triggers,
             gates: true,
             repeat,
@@ -377,7 +406,12 @@ impl Matcher {
         let triggered = self.has_triggers && (all || facts.triggers > 0);
         let numerals = !self.numeral_rules.is_empty() && (all || facts.numeral_number);
         let prefiltered = scratch.regex_prefiltered;
-        if all || unfiltered || triggered || prefiltered || numerals {
+        let windowed = !(all || triggered || prefiltered || numerals)
+            && unfiltered
+            && eligible.iter().all(|&k| self.unfiltered_reach[k].is_some());
+        if windowed {
+            self.run_windowed(text, scratch, &eligible);
+        } else if all || unfiltered || triggered || prefiltered || numerals {
             scratch.normalize_folded(text);
             self.run_regexes(text, scratch, &eligible);
             if numerals {
@@ -492,38 +526,18 @@ impl Matcher {
     /// shared [`RegexSet`] screen.
     fn run_regexes(&self, text: &str, s: &mut Scratch, eligible: &[usize]) {
         let folded = s.norm.folded.as_str();
-        let run = |ri: usize, s_candidates: &mut Vec<Span>| {
-            let rule = &self.rules[ri];
-            let Some(re) = &rule.regex else { return };
-            let mut emit = |fs: usize, fe: usize| {
-                if fs >= fe {
-                    return;
-                }
-                if let Some(v) = rule.validator {
-                    if !v.check(&folded[fs..fe]) {
-                        return;
-                    }
-                }
-                let (os, oe) = s.norm.folded_to_original(text, fs, fe);
-                s_candidates.push(Span {
+        let norm = &s.norm;
+        let run = |ri: usize, candidates: &mut Vec<Span>| {
+            self.regex_matches(ri, folded, None, |fs, fe| {
+                let (os, oe) = norm.folded_to_original(text, fs, fe);
+                candidates.push(Span {
                     rule: ri as u32,
                     start: os as u32,
                     end: oe as u32,
                     pattern: None,
                     via: 0,
                 });
-            };
-            if rule.regex_group {
-                for caps in re.captures_iter(folded) {
-                    if let Some(m) = caps.name("m") {
-                        emit(m.start(), m.end());
-                    }
-                }
-            } else {
-                for m in re.find_iter(folded) {
-                    emit(m.start(), m.end());
-                }
-            }
+            })
         };
         let mut candidates = std::mem::take(&mut s.candidates);
         for (ri, rule) in self.rules.iter().enumerate() {
@@ -549,6 +563,101 @@ impl Matcher {
                 for &k in eligible {
                     run(self.unfiltered[k], &mut candidates);
                 }
+            }
+        }
+        s.candidates = candidates;
+    }
+
+    /// The matches of rule `ri`'s regex in the folded text `folded` (its
+    /// `m` group where it has one) that pass the rule's validator, as
+    /// folded byte ranges. `from: Some(at)` searches from byte `at` on
+    /// (the bytes before it only as look-behind context) for regexes whose
+    /// matches are never empty; `None` searches all of `folded`.
+    fn regex_matches(
+        &self,
+        ri: usize,
+        folded: &str,
+        from: Option<usize>,
+        mut emit: impl FnMut(usize, usize),
+    ) {
+        let rule = &self.rules[ri];
+        let Some(re) = &rule.regex else { return };
+        let mut found = |fs: usize, fe: usize| {
+            if fs < fe && rule.validator.is_none_or(|v| v.check(&folded[fs..fe])) {
+                emit(fs, fe);
+            }
+        };
+        match (from, rule.regex_group) {
+            (None, true) => {
+                for caps in re.captures_iter(folded) {
+                    if let Some(m) = caps.name("m") {
+                        found(m.start(), m.end());
+                    }
+                }
+            }
+            (None, false) => {
+                for m in re.find_iter(folded) {
+                    found(m.start(), m.end());
+                }
+            }
+            (Some(mut at), true) => {
+                while let Some(caps) = re.captures_at(folded, at) {
+                    if let Some(m) = caps.name("m") {
+                        found(m.start(), m.end());
+                    }
+                    let whole = caps.get(0).expect("group 0 is the match");
+                    at = next_search(folded, whole.start(), whole.end());
+                }
+            }
+            (Some(mut at), false) => {
+                while let Some(m) = re.find_at(folded, at) {
+                    found(m.start(), m.end());
+                    at = next_search(folded, m.start(), m.end());
+                }
+            }
+        }
+    }
+
+    /// The eligible regexes (all windowed, see `unfiltered_reach`) over
+    /// windows around the digit runs the fused pass recorded: every match
+    /// holds one of those runs and has at most `reach` characters, so it
+    /// lies within `reach` folded characters of its run. Each window is
+    /// folded with one character of context before it (for look-behind)
+    /// and searched from its start; overlapping windows are merged, so the
+    /// matches are those a search of the whole text finds.
+    fn run_windowed(&self, text: &str, s: &mut Scratch, eligible: &[usize]) {
+        let reach = eligible
+            .iter()
+            .filter_map(|&k| self.unfiltered_reach[k])
+            .max()
+            .unwrap_or(0) as usize;
+        s.windows.clear();
+        for &(a, b) in s.fused.digit_spans() {
+            let from = back_folded(text, a as usize, reach);
+            let to = forward_folded(text, b as usize, reach + 1);
+            match s.windows.last_mut() {
+                Some(w) if from <= w.2 => w.2 = w.2.max(to),
+                _ => s.windows.push((back_folded(text, from, 1), from, to)),
+            }
+        }
+        let mut candidates = std::mem::take(&mut s.candidates);
+        for &(ctx, from, to) in &s.windows {
+            let piece = &text[ctx..to];
+            s.window.normalize_folded(piece);
+            let folded = s.window.folded.as_str();
+            let at = s.window.original_to_folded(from - ctx);
+            for &k in eligible {
+                let ri = self.unfiltered[k];
+                self.regex_matches(ri, folded, Some(at), |fs, fe| {
+                    let (os, oe) = s.window.folded_to_original(piece, fs, fe);
+                    candidates.push(Span {
+                        rule: ri as u32,
+                        start: (ctx + os) as u32,
+                        end: (ctx + oe) as u32,
+                        pattern: None,
+                        via: 0,
+                    });
+                });
             }
         }
         s.candidates = candidates;
@@ -713,6 +822,51 @@ impl Matcher {
         };
         (!rule.has_require || near(&s.requires)) && !(rule.has_forbid && near(&s.forbids))
     }
+}
+
+/// Regexes whose every match holds a digit run at least this long and
+/// has at most [`WINDOW_MAX_REACH`] characters are searched only in windows
+/// around a text's digit runs ([`Matcher::run_windowed`]).
+const WINDOW_MIN_RUN: u32 = 4;
+const WINDOW_MAX_REACH: u32 = 512;
+
+/// Where the next search of an iteration starts after a match `start..end`
+/// of `hay`: at its end, or one character on after an empty match.
+fn next_search(hay: &str, start: usize, end: usize) -> usize {
+    if end > start {
+        end
+    } else {
+        end + hay[end..].chars().next().map_or(1, char::len_utf8)
+    }
+}
+
+/// The byte offset `n` folded characters before byte `at` of `text` (a
+/// character boundary), or 0; dropped characters count none, expansions
+/// all they fold to.
+fn back_folded(text: &str, at: usize, n: usize) -> usize {
+    let mut seen = 0;
+    let mut pos = at;
+    for (i, c) in text[..at].char_indices().rev() {
+        if seen >= n {
+            break;
+        }
+        fold_char(c, |_| seen += 1);
+        pos = i;
+    }
+    pos
+}
+
+/// The byte offset `n` folded characters after byte `at` of `text`, or
+/// its end (see [`back_folded`]).
+fn forward_folded(text: &str, at: usize, n: usize) -> usize {
+    let mut seen = 0;
+    for (i, c) in text[at..].char_indices() {
+        if seen >= n {
+            return at + i;
+        }
+        fold_char(c, |_| seen += 1);
+    }
+    text.len()
 }
 
 /// The evasions a regex match shows: folded or invisible characters (see
@@ -989,6 +1143,10 @@ pub struct Scratch {
     regex_prefiltered: bool,
     /// Indices (into the unfiltered rules) of the regexes whose gate a text meets.
     eligible: Vec<usize>,
+    /// Windows around digit runs (context start, search start, end, as
+    /// original bytes) and the folded view of one of them.
+    windows: Vec<(usize, usize, usize)>,
+    window: Normalized,
     /// The compact view with runs collapsed, and each byte's run in it.
     rep: String,
     rep_start: Vec<u32>,

@@ -537,6 +537,13 @@ impl Normalized {
         (at(start), at(end))
     }
 
+    /// The folded byte offset where the original character at byte `start`
+    /// (or the first one after it that is not dropped) begins. Cost: a
+    /// binary search.
+    pub fn original_to_folded(&self, start: usize) -> usize {
+        self.folded_src.partition_point(|&p| (p as usize) < start)
+    }
+
     /// Maps a byte range of the folded view back to the original text.
     ///
     /// Same contract as [`Normalized::compact_to_original`].

@@ -31,6 +31,10 @@ pub struct Gate {
     /// Compact-view strings of which every match contains one; `None` when
     /// no useful set is certain.
     pub literals: Option<Vec<String>>,
+    /// The most characters a match can have (`None`: no bound). With a
+    /// digit run, it bounds how far from the run a match can reach, so the
+    /// matcher can fold and search only a window around each run.
+    pub max_chars: Option<u32>,
 }
 
 /// The gate of `pattern`; an empty gate (every text passes) when the
@@ -44,6 +48,28 @@ pub fn gate(pattern: &str) -> Gate {
     Gate {
         digit_run: run.best,
         literals: best([info.exact.filter(|e| !has_empty(e)), info.req]),
+        max_chars: max_chars(&hir),
+    }
+}
+
+/// The most characters any match of `hir` has; `None` when unbounded (or
+/// beyond `u32`).
+fn max_chars(hir: &Hir) -> Option<u32> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(0),
+        HirKind::Literal(lit) => Some(match std::str::from_utf8(&lit.0) {
+            Ok(s) => s.chars().count() as u32,
+            Err(_) => lit.0.len() as u32,
+        }),
+        HirKind::Class(_) => Some(1),
+        HirKind::Repetition(rep) => max_chars(&rep.sub)?.checked_mul(rep.max?),
+        HirKind::Capture(cap) => max_chars(&cap.sub),
+        HirKind::Concat(subs) => subs
+            .iter()
+            .try_fold(0u32, |sum, h| sum.checked_add(max_chars(h)?)),
+        HirKind::Alternation(subs) => subs
+            .iter()
+            .try_fold(0u32, |most, h| Some(most.max(max_chars(h)?))),
     }
 }
 
@@ -391,6 +417,18 @@ mod tests {
     use super::gate;
 
     const SEP: &str = r"[ \-*·•_~#]{0,3}";
+
+    #[test]
+    fn match_length_bounds() {
+        assert_eq!(gate(r"1[3-9]\d{9}").max_chars, Some(11));
+        assert_eq!(
+            gate(r"(?:^|[^0-9])(?P<m>\d(?:[ -]{0,3}\d){10})").max_chars,
+            Some(42)
+        );
+        assert_eq!(gate("电话|手机号").max_chars, Some(3));
+        assert_eq!(gate(r"\d{11}.*").max_chars, None);
+        assert_eq!(gate(r"\d{11,}").max_chars, None);
+    }
 
     #[test]
     fn digit_runs_every_match_contains() {

@@ -124,8 +124,9 @@ pub struct Matcher {
     /// [`regex_gate`]) and whether it has gate literals (their hits set its
     /// `prefiltered` flag): the set runs only on texts that meet one rule's gate.
     unfiltered_gates: Vec<(u32, bool)>,
-    /// Per unfiltered regex: the most characters a match has when every
-    /// match also holds a digit run of at least [`WINDOW_MIN_RUN`], so only
+    /// Per unfiltered regex whose every match holds a digit run of at least
+    /// [`WINDOW_MIN_RUN`] and has a bounded length: how many folded
+    /// characters a match reaches beyond the ends of its run, so only
     /// windows around a text's digit runs need folding and searching.
     unfiltered_reach: Vec<Option<u32>>,
     /// Whether [`ScanFacts::triggers`] counts characters that need the
@@ -264,9 +265,13 @@ impl Matcher {
             let gate = regex_gate::gate(set.rules[ri].regex.as_deref().unwrap_or_default());
             let literals = gate.literals.unwrap_or_default();
             unfiltered_gates.push((gate.digit_run, !literals.is_empty()));
+            // A match has at most `max_chars` characters, `digit_run` of
+            // them digits of the run it holds: the rest reach no further
+            // than that from the run's ends.
             unfiltered_reach.push(
                 gate.max_chars
-                    .filter(|&m| gate.digit_run >= WINDOW_MIN_RUN && m <= WINDOW_MAX_REACH),
+                    .filter(|&m| gate.digit_run >= WINDOW_MIN_RUN && m <= WINDOW_MAX_REACH)
+                    .map(|m| m.saturating_sub(gate.digit_run)),
             );
             for text in literals {
                 patterns.push(Pattern {
@@ -620,8 +625,8 @@ impl Matcher {
 
     /// The eligible regexes (all windowed, see `unfiltered_reach`) over
     /// windows around the digit runs the fused pass recorded: every match
-    /// holds one of those runs and has at most `reach` characters, so it
-    /// lies within `reach` folded characters of its run. Each window is
+    /// holds one of those runs and reaches at most `reach` folded
+    /// characters beyond its ends. Each window is
     /// folded with one character of context before it (for look-behind)
     /// and searched from its start; overlapping windows are merged, so the
     /// matches are those a search of the whole text finds.

@@ -18,8 +18,9 @@
 //!   check, each hit mapped back to the original;
 //! - `fused`: [`FusedMatcher`], the engine's keyword pass: one loop over
 //!   the original characters, a 64K-entry table giving each BMP character's
-//!   automaton symbol (or noise / break), a character automaton, and a small
-//!   ring of original offsets mapping a hit back, without any per-post buffer.
+//!   automaton symbol (or noise / break), a character automaton (a double
+//!   array), hits mapped back by walking back over the original text,
+//!   without any per-post buffer.
 //!
 //! `two_pass` and `fused` must find the same hits (same count and the same
 //! checksum of original start/end offsets); the probe exits non-zero if not.

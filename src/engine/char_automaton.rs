@@ -41,8 +41,8 @@ const FREE: u32 = u32::MAX;
 /// Where the automaton is: what a step needs, carried in a register so a
 /// step takes one load, not two. The low 32 bits are the state's **base**
 /// (its child on symbol `c` is cell `base + c`; bases are unique, so a base
-/// also names its state); the high 32 bits are its cell, with [`MATCH`]
-/// and [`FAIL_ROOT`].
+/// also names its state); the high 32 bits are its cell, with a bit for
+/// "words end here" and one for "the failure link is the root".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct State(u64);
 

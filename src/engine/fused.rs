@@ -7,12 +7,14 @@
 //! [`super::normalize::Normalized`] buffers: the same folding (the tables
 //! are built from [`classify`] and [`compact_form`], so both agree by
 //! construction), the same overlapping semantics, the same ASCII word
-//! boundaries, hits in original byte offsets. A ring of the last original
-//! characters (as many as the longest word has compact characters) maps a
-//! hit back. [`super::matcher::Matcher`] runs its keyword pass through it;
-//! the scan also returns [`ScanFacts`] (digit runs, trigger characters,
-//! repeated characters) so the matcher builds the two normalized views only
-//! for the few texts whose regexes or repeat rules may fire.
+//! boundaries, hits in original byte offsets. A hit (rare) finds its first
+//! character by walking back over the original text, so the loop keeps no
+//! record of the characters it has read. [`super::matcher::Matcher`] runs
+//! its keyword pass through it; the scan also returns [`ScanFacts`] (digit
+//! runs, trigger characters, repeated characters) and, on request, the
+//! spans of long digit runs, so the matcher builds the normalized views only
+//! for the few texts, or windows of text, whose regexes or repeat rules may
+//! fire.
 //! `examples/fused_probe.rs` measures it against normalize-then-match and
 //! `tests/differential.rs` checks it against a reference matcher.
 //!
@@ -323,8 +325,7 @@ impl FusedMatcher {
     ///
     /// The loop keeps no record of the characters it has read: hits are
     /// rare (about one in 50,000 characters of ordinary posts), so each one
-    /// finds its first character by walking back over the original text
-    /// ([`FusedMatcher::locate`]).
+    /// finds its first character by walking back over the original text.
     pub fn scan(
         &self,
         text: &str,

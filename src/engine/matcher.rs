@@ -1131,7 +1131,7 @@ struct Span {
 /// Per-thread working memory for [`Matcher::scan`]; reuse it across texts.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    /// The fused pass's ring and pending hits, and the hits it found.
+    /// The fused pass's pending hits and digit-run spans, and the hits it found.
     fused: FusedScratch,
     word_hits: Vec<WordHit>,
     /// The normalized views, built only when a later pass needs them:

@@ -193,25 +193,18 @@ fn ascii_word() -> impl Strategy<Value = String> {
         .prop_map(|v| v.into_iter().collect())
 }
 
+/// Digits (ASCII, full-width), the separators the number rules allow, and
+/// a comma: the start of both piece lists below.
+const NUMBER_PIECES: &[&str] = &[
+    "0", "1", "3", "8", "9", "5", "１", "３", "x", " ", "-", "*", "·", "，",
+];
+
 /// Pieces of text that wake the regex rules: digits (ASCII, full-width),
 /// separators, Chinese numerals, contact-ad words, classification marks,
 /// line and sentence breaks, letters and filler.
 fn gate_piece() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec![
-        "0",
-        "1",
-        "3",
-        "8",
-        "9",
-        "5",
-        "１",
-        "３",
-        "x",
-        " ",
-        "-",
-        "*",
-        "·",
-        "，",
+    let mut pieces = NUMBER_PIECES.to_vec();
+    pieces.extend([
         "：",
         ":",
         "\n",
@@ -246,38 +239,27 @@ fn gate_piece() -> impl Strategy<Value = &'static str> {
         "紧急通知",
         "转发",
         "信用代码",
-    ])
+    ]);
+    prop::sample::select(pieces)
 }
 
 /// Pieces of texts with phone, card and identity numbers: digits (some
 /// full-width), the separators the regexes allow, a dropped character, and
 /// characters that end or border a number.
 fn digit_piece() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec![
-        "0",
+    let mut pieces = NUMBER_PIECES.to_vec();
+    pieces.extend([
         "1",
-        "1",
-        "3",
-        "8",
-        "9",
-        "5",
         "2",
-        "１",
-        "３",
-        "x",
-        " ",
-        "-",
-        "*",
-        "·",
         "\u{200B}",
         "的",
         "a",
-        "，",
         "\n",
         "号",
         "1380013800",
         "110105194912310",
-    ])
+    ]);
+    prop::sample::select(pieces)
 }
 
 /// Every hit the matcher reports, as comparable tuples.
@@ -296,6 +278,18 @@ fn all_hits(m: &Matcher, text: &str) -> Vec<(usize, usize, usize, String, String
             )
         })
         .collect()
+}
+
+/// The shipped rules' matcher with its gates on and off, built once.
+fn shipped_matchers() -> &'static (Matcher, Matcher) {
+    static MATCHERS: std::sync::OnceLock<(Matcher, Matcher)> = std::sync::OnceLock::new();
+    MATCHERS.get_or_init(|| {
+        let set = shipped();
+        (
+            Matcher::new(&set).expect("compiles"),
+            Matcher::new(&set).expect("compiles").without_gates(),
+        )
+    })
 }
 
 fn shipped() -> xunjian::rules::RuleSet {
@@ -333,14 +327,7 @@ proptest! {
     fn gated_matcher_finds_exactly_what_the_ungated_one_does(
         pieces in prop::collection::vec(gate_piece(), 0..40),
     ) {
-        static MATCHERS: std::sync::OnceLock<(Matcher, Matcher)> = std::sync::OnceLock::new();
-        let (gated, open) = MATCHERS.get_or_init(|| {
-            let set = shipped();
-            (
-                Matcher::new(&set).expect("compiles"),
-                Matcher::new(&set).expect("compiles").without_gates(),
-            )
-        });
+        let (gated, open) = shipped_matchers();
         let text: String = pieces.concat();
         prop_assert_eq!(all_hits(gated, &text), all_hits(open, &text), "text {:?}", text);
     }
@@ -355,14 +342,7 @@ proptest! {
             1..5,
         ),
     ) {
-        static MATCHERS: std::sync::OnceLock<(Matcher, Matcher)> = std::sync::OnceLock::new();
-        let (gated, open) = MATCHERS.get_or_init(|| {
-            let set = shipped();
-            (
-                Matcher::new(&set).expect("compiles"),
-                Matcher::new(&set).expect("compiles").without_gates(),
-            )
-        });
+        let (gated, open) = shipped_matchers();
         let mut text = String::new();
         for (filler, pieces) in &parts {
             text.extend(std::iter::repeat_n("的是", filler / 2));

@@ -550,3 +550,32 @@ fn chinese_numerals_read_as_digits_when_opted_in() {
     let h = e.hits(&Post::from_text("p", "", text), &mut Scratch::new());
     assert_eq!(h[0].normalized, "13812345678");
 }
+
+/// A pack with no keywords at all: the regex-only matcher has no keyword
+/// automaton, so nothing records where the digit runs are, and its
+/// regexes must still search the whole text.
+#[test]
+fn regexes_run_without_any_keyword() {
+    const ONLY_REGEX: &str = r#"
+[pack]
+id = "r"
+version = "1"
+name = "regex only"
+category = "personal_info"
+
+[[rule]]
+id = "r.mobile"
+name = "mobile"
+message = "m"
+severity = "high"
+article = 13
+regex = '(?:^|[^0-9])(?P<m>1[3-9][0-9]{9})(?:[^0-9]|$)'
+"#;
+    let e = Engine::new(rules::load_files(&[("r.toml", ONLY_REGEX)]).expect("pack loads"))
+        .expect("compiles");
+    let found = hits(&e, "请拨打13812345678咨询");
+    assert_eq!(
+        found,
+        vec![("r.mobile".to_string(), "13812345678".to_string(), false)]
+    );
+}

@@ -411,8 +411,11 @@ impl Matcher {
         let triggered = self.has_triggers && (all || facts.triggers > 0);
         let numerals = !self.numeral_rules.is_empty() && (all || facts.numeral_number);
         let prefiltered = scratch.regex_prefiltered;
+        // Windows need the digit-run spans of the fused pass, which a
+        // matcher without words does not run.
         let windowed = !(all || triggered || prefiltered || numerals)
             && unfiltered
+            && self.words.is_some()
             && eligible.iter().all(|&k| self.unfiltered_reach[k].is_some());
         if windowed {
             self.run_windowed(text, scratch, &eligible);

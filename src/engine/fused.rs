@@ -413,9 +413,7 @@ impl FusedMatcher {
                     settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
                 }
                 state = self.automaton.next(state, e & SYMBOL);
-                if state.is_match() {
-                    self.emit(text, segment, at, i, state, s, &mut found);
-                }
+                self.emit(text, segment, at, i, state, s, &mut found);
                 continue;
             }
             facts.triggers += (e >> 29) & 1;
@@ -489,6 +487,7 @@ impl FusedMatcher {
     /// inside) starts at byte `segment`: a word whose last compact
     /// character is an ASCII letter or digit waits in `s.pending` for the
     /// next character.
+    /// The test is inlined at every call; the reporting (rare) is not.
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn emit(
@@ -501,9 +500,24 @@ impl FusedMatcher {
         s: &mut FusedScratch,
         found: &mut impl FnMut(WordHit),
     ) {
-        if !state.is_match() {
-            return;
+        if state.is_match() {
+            self.emit_words(text, segment, at, end, state, s, found);
         }
+    }
+
+    /// [`FusedMatcher::emit`] for a state where words end.
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    fn emit_words(
+        &self,
+        text: &str,
+        segment: usize,
+        at: usize,
+        end: usize,
+        state: State,
+        s: &mut FusedScratch,
+        found: &mut impl FnMut(WordHit),
+    ) {
         debug_assert!(segment <= at);
         for &word in self.automaton.outputs(state) {
             let (start, before) = self.locate(text, segment, end, self.automaton.length(word));

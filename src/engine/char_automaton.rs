@@ -7,98 +7,90 @@
 //! character of the words gets a dense **symbol** (1, 2, …; 0 for every
 //! character in no word) and the trie is laid out as a **double array**:
 //! state `s` keeps its children at cells `base[s] + symbol`, and a cell
-//! belongs to `s` when its `check` says so. A step is then two loads and
-//! one comparison, with no probing and no branch but "is this a child".
-//! A state whose failure link is the root (most of them) falls back to a
-//! dense table of the root's transitions, so the common miss costs one
-//! more load and no loop. For 10,000 words the whole automaton is about
-//! 1 MiB and stays in the L2 cache.
+//! belongs to `s` when its `check` says so. A cell is 8 bytes, the check
+//! and the child's state, so a step is one load and one comparison, with
+//! no probing and no branch but "is this a child". A state whose failure
+//! link is the root (most of them) falls back to a dense table of the
+//! root's transitions, so the common miss costs one more load (that does
+//! not depend on the state) and no loop. For 10,000 words the double
+//! array is about 0.5 MiB and stays in the L2 cache.
 //!
 //! Semantics are those of `aho_corasick` with `MatchKind::Standard` in
 //! overlapping mode: every occurrence of every word, nested ones included.
 //!
 //! Cost: building is linear in the total length of the words plus the
 //! search for each state's `base` (a first fit over free cells, found
-//! through a "next free cell" forest); a step is two loads for a character
-//! that continues or ends a word or falls back to the root, plus one step
-//! per failure link otherwise.
+//! through a "next free cell" forest); a step is one load for a character
+//! that continues or ends a word, two for one that falls back to the root,
+//! plus one step per failure link otherwise.
 
 use std::collections::HashMap;
 
-/// Set in a [`State`]'s tag when words end in the state.
+/// Set in a [`State`] when words end in the state.
 const MATCH: u32 = 1 << 31;
 
-/// Set in a [`State`]'s tag when the state's failure link is the root (and
-/// for the root itself): a miss then goes to the root's transition.
+/// Set in a [`State`] when the state's failure link is the root (and for
+/// the root itself): a miss then goes to the root's transition.
 const FAIL_ROOT: u32 = 1 << 30;
 
-/// The bits of a [`State`]'s tag that name the state's cell.
-const CELL: u32 = FAIL_ROOT - 1;
+/// The bits of a [`State`] that hold its base.
+const BASE: u32 = FAIL_ROOT - 1;
 
-/// Marks a free cell in `check`: no state has this base.
+/// The check of a free cell: no state has this value.
 const FREE: u32 = u32::MAX;
 
-/// Where the automaton is: what a step needs, carried in a register so a
-/// step takes one load, not two. The low 32 bits are the state's **base**
-/// (its child on symbol `c` is cell `base + c`; bases are unique, so a base
-/// also names its state); the high 32 bits are its cell, with a bit for
-/// "words end here" and one for "the failure link is the root".
+/// Where the automaton is, in one register: the state's **base** (its
+/// child on symbol `c` is cell `base + c`; bases are unique, so a base also
+/// names its state), a bit for "words end here" and one for "the failure
+/// link is the root".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct State(u64);
+pub struct State(u32);
 
 impl State {
-    fn new(base: u32, tagged: u32) -> State {
-        State(u64::from(tagged) << 32 | u64::from(base))
+    /// The state as bits, for a caller that packs it into a table of its
+    /// own ([`State::from_bits`] gives it back).
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// The state whose [`State::bits`] are `bits`. Bits that came from
+    /// elsewhere make a wrong state (never an unsafe one: every access is
+    /// bounds-checked).
+    #[inline(always)]
+    pub fn from_bits(bits: u32) -> State {
+        State(bits)
     }
 
     #[inline(always)]
     fn base(self) -> u32 {
-        self.0 as u32
-    }
-
-    #[inline(always)]
-    fn tagged(self) -> u32 {
-        (self.0 >> 32) as u32
+        self.0 & BASE
     }
 
     /// True when at least one word ends here ([`CharAutomaton::outputs`]).
     #[inline(always)]
     pub fn is_match(self) -> bool {
-        self.tagged() & MATCH != 0
+        self.0 & MATCH != 0
     }
 }
-
-/// One cell of the double array, which is also the state that lives in it.
-#[derive(Debug, Clone, Copy)]
-struct Cell {
-    /// The base of the parent of the state in this cell ([`FREE`]: no
-    /// state here).
-    check: u32,
-    /// The state in this cell.
-    state: State,
-    /// Its failure link (a cell).
-    fail: u32,
-}
-
-const FREE_CELL: Cell = Cell {
-    check: FREE,
-    state: State(0),
-    fail: 0,
-};
 
 /// A compiled word list over characters. Immutable and `Sync`.
 #[derive(Debug)]
 pub struct CharAutomaton {
     /// Symbol of each character that occurs in some word.
     symbols: HashMap<char, u32>,
-    /// The double array: cell 0 is the root; long enough that
-    /// `base + symbol` is a valid index for every state and symbol.
-    cells: Vec<Cell>,
+    /// The double array, one `u64` a cell so a step is one load: the low
+    /// half is the **check**, the [`State`] of the parent of the state in
+    /// the cell ([`FREE`] for a free cell), the high half that state.
+    /// Long enough that `base + symbol` is a valid index for every state
+    /// and symbol.
+    cells: Vec<u64>,
     /// The root's transition for each symbol (index 0: characters in no
     /// word).
     root: Vec<State>,
-    /// Words ending at each state (cell), own and through failure links:
-    /// `outputs[out_start[s]..out_start[s + 1]]`.
+    /// Failure link of each state, by base.
+    fail: Vec<State>,
+    /// Words ending at each state (by base), own and through failure
+    /// links: `outputs[out_start[b]..out_start[b + 1]]`.
     out_start: Vec<u32>,
     outputs: Vec<u32>,
     /// Length of each word in characters.
@@ -134,7 +126,7 @@ impl CharAutomaton {
             ends[s as usize].push(id as u32);
         }
         assert!(
-            ends.len() < (CELL as usize) / 4,
+            ends.len() < (BASE as usize) / 4,
             "a word list this large is not supported"
         );
         // Each node's children, sorted by node then symbol.
@@ -152,10 +144,10 @@ impl CharAutomaton {
         }
         let children_of = |n: u32| &kids[first_kid[n as usize]..first_kid[n as usize + 1]];
 
-        // Lay the trie out, breadth first: each node's cell is chosen when
-        // its parent is placed (the root lives in cell 0, base 0).
+        // Lay the trie out, breadth first: each node's base is chosen when
+        // it is reached, its children's cells with it (the root has base 0).
         let mut layout = Layout::new(symbols.len());
-        let mut cell_of = vec![0u32; ends.len()];
+        let mut base_of = vec![0u32; ends.len()];
         let mut order = vec![0u32];
         let mut next = 0;
         while next < order.len() {
@@ -164,77 +156,95 @@ impl CharAutomaton {
             let kids = children_of(n);
             let syms: Vec<u32> = kids.iter().map(|&(_, sym, _)| sym).collect();
             let base = if n == 0 { 0 } else { layout.find_base(&syms) };
-            let parent = cell_of[n as usize];
-            layout.cells[parent as usize].state = State::new(base, 0);
+            base_of[n as usize] = base;
             for &(_, sym, t) in kids {
-                let cell = base + sym;
-                layout.take(cell, base);
-                cell_of[t as usize] = cell;
+                layout.take(base + sym, n, t);
                 order.push(t);
             }
         }
-        let mut cells = layout.finish();
 
-        // Failure links and output lists, breadth first, in cells.
-        let step = |cells: &[Cell], s: u32, sym: u32| -> Option<u32> {
-            let base = cells[s as usize].state.base();
-            let c = base + sym;
-            (cells[c as usize].check == base).then_some(c)
+        // Failure links and output lists, breadth first (a node's link is
+        // shallower than it, so complete when the node is reached).
+        let child = |layout: &Layout, n: u32, sym: u32| -> Option<u32> {
+            let cell = (base_of[n as usize] + sym) as usize;
+            (layout.parent.get(cell) == Some(&n)).then(|| layout.node[cell])
         };
-        let mut outputs_of: Vec<Vec<u32>> = vec![Vec::new(); cells.len()];
-        for (n, list) in ends.into_iter().enumerate() {
-            outputs_of[cell_of[n] as usize] = list;
-        }
+        let mut fail_of = vec![0u32; ends.len()];
         for &n in &order {
-            let s = cell_of[n as usize];
             for &(_, sym, t) in children_of(n) {
-                let child = cell_of[t as usize];
-                let link = if s == 0 {
+                let link = if n == 0 {
                     0
                 } else {
-                    let mut f = cells[s as usize].fail;
+                    let mut f = fail_of[n as usize];
                     loop {
-                        if let Some(g) = step(&cells, f, sym) {
+                        if let Some(g) = child(&layout, f, sym) {
                             break g;
                         }
                         if f == 0 {
                             break 0;
                         }
-                        f = cells[f as usize].fail;
+                        f = fail_of[f as usize];
                     }
                 };
-                cells[child as usize].fail = link;
-                let inherited = outputs_of[link as usize].clone();
-                outputs_of[child as usize].extend(inherited);
+                fail_of[t as usize] = link;
+                if !ends[link as usize].is_empty() {
+                    let inherited = ends[link as usize].clone();
+                    ends[t as usize].extend(inherited);
+                }
             }
         }
-        for (s, cell) in cells.iter_mut().enumerate() {
-            let mut tagged = s as u32;
-            if !outputs_of[s].is_empty() {
-                tagged |= MATCH;
-            }
-            if cell.fail == 0 {
-                tagged |= FAIL_ROOT;
-            }
-            cell.state = State::new(cell.state.base(), tagged);
-        }
-        let root = (0..=symbols.len() as u32)
-            .map(|sym| {
-                let c = if sym == 0 { None } else { step(&cells, 0, sym) };
-                cells[c.unwrap_or(0) as usize].state
+        let state_of: Vec<State> = (0..ends.len())
+            .map(|n| {
+                let mut v = base_of[n];
+                if !ends[n].is_empty() {
+                    v |= MATCH;
+                }
+                if fail_of[n] == 0 {
+                    v |= FAIL_ROOT;
+                }
+                State(v)
             })
             .collect();
-        let mut out_start = Vec::with_capacity(cells.len() + 1);
+        let len = layout.finish();
+        let cells = (0..len)
+            .map(|c| match layout.parent.get(c) {
+                Some(&p) if p != FREE => {
+                    let (parent, own) = (state_of[p as usize], state_of[layout.node[c] as usize]);
+                    u64::from(own.0) << 32 | u64::from(parent.0)
+                }
+                _ => u64::from(FREE),
+            })
+            .collect();
+        let root = (0..=symbols.len() as u32)
+            .map(|sym| {
+                let n = if sym == 0 {
+                    None
+                } else {
+                    child(&layout, 0, sym)
+                };
+                state_of[n.unwrap_or(0) as usize]
+            })
+            .collect();
+        let mut fail = vec![state_of[0]; len];
+        let mut ends_at = vec![u32::MAX; len];
+        for n in 0..ends.len() {
+            fail[base_of[n] as usize] = state_of[fail_of[n] as usize];
+            ends_at[base_of[n] as usize] = n as u32;
+        }
+        let mut out_start = Vec::with_capacity(len + 1);
         let mut outputs = Vec::new();
-        for list in &outputs_of {
+        for &n in &ends_at {
             out_start.push(outputs.len() as u32);
-            outputs.extend(list);
+            if n != u32::MAX {
+                outputs.extend(&ends[n as usize]);
+            }
         }
         out_start.push(outputs.len() as u32);
         CharAutomaton {
             symbols,
             cells,
             root,
+            fail,
             out_start,
             outputs,
             lengths,
@@ -244,7 +254,7 @@ impl CharAutomaton {
     /// The start state (the root).
     #[inline]
     pub fn start(&self) -> State {
-        self.cells[0].state
+        self.root[0]
     }
 
     /// The symbol of `c`: 0 when no word contains it.
@@ -256,16 +266,30 @@ impl CharAutomaton {
     /// The state after `state` reads symbol `sym`.
     #[inline(always)]
     pub fn next(&self, state: State, sym: u32) -> State {
+        self.next_or(state, sym, self.root[sym as usize])
+    }
+
+    /// Where the root goes on symbol `sym`: what [`CharAutomaton::next_or`]
+    /// needs, for a caller that keeps it per character.
+    pub fn root_next(&self, sym: u32) -> State {
+        self.root[sym as usize]
+    }
+
+    /// [`CharAutomaton::next`] given `root_next`, the root's transition on
+    /// `sym` ([`CharAutomaton::root_next`]): a caller that reads it with the
+    /// character's other data saves a dependent load.
+    #[inline(always)]
+    pub fn next_or(&self, state: State, sym: u32, root_next: State) -> State {
         // Symbol 0 never has a child cell (cell `base + 0` is no child of
         // this state), so a character in no word falls through to the root.
-        let child = self.cells[(state.base() + sym) as usize];
+        let cell = self.cells[(state.base() + sym) as usize];
         // Whether the word goes on is data the branch predictor cannot
         // guess: pick between the child and the root's transition without
-        // a branch, and branch only on the rare deeper failure.
-        let hit = child.check == state.base();
-        if hit | (state.tagged() & FAIL_ROOT != 0) {
-            let keep = 0u64.wrapping_sub(u64::from(hit));
-            return State(child.state.0 & keep | self.root[sym as usize].0 & !keep);
+        // a branch (both values already loaded), and branch only on the
+        // rare deeper failure.
+        let hit = cell as u32 == state.0;
+        if hit | (state.0 & FAIL_ROOT != 0) {
+            return std::hint::select_unpredictable(hit, State((cell >> 32) as u32), root_next);
         }
         self.next_by_failure(state, sym)
     }
@@ -274,25 +298,24 @@ impl CharAutomaton {
     /// is not the root.
     #[inline(never)]
     fn next_by_failure(&self, state: State, sym: u32) -> State {
-        let mut s = self.cells[(state.tagged() & CELL) as usize].fail;
+        let mut s = self.fail[state.base() as usize];
         loop {
-            let at = self.cells[s as usize].state;
-            let child = self.cells[(at.base() + sym) as usize];
-            if child.check == at.base() {
-                return child.state;
+            let cell = self.cells[(s.base() + sym) as usize];
+            if cell as u32 == s.0 {
+                return State((cell >> 32) as u32);
             }
-            if at.tagged() & FAIL_ROOT != 0 {
+            if s.0 & FAIL_ROOT != 0 {
                 return self.root[sym as usize];
             }
-            s = self.cells[s as usize].fail;
+            s = self.fail[s.base() as usize];
         }
     }
 
     /// The words ending in `state` (empty unless [`State::is_match`]).
     #[inline]
     pub fn outputs(&self, state: State) -> &[u32] {
-        let s = (state.tagged() & CELL) as usize;
-        &self.outputs[self.out_start[s] as usize..self.out_start[s + 1] as usize]
+        let b = state.base() as usize;
+        &self.outputs[self.out_start[b] as usize..self.out_start[b + 1] as usize]
     }
 
     /// Length of word `id` in characters.
@@ -304,17 +327,20 @@ impl CharAutomaton {
     /// Bytes of heap the automaton holds (approximate for the symbol map).
     pub fn memory_usage(&self) -> usize {
         self.symbols.capacity() * 16
-            + self.cells.len() * std::mem::size_of::<Cell>()
-            + self.root.len() * std::mem::size_of::<State>()
+            + self.cells.len() * 8
+            + (self.root.len() + self.fail.len()) * std::mem::size_of::<State>()
             + self.out_start.len() * 4
             + self.outputs.len() * 4
             + self.lengths.len() * 4
     }
 }
 
-/// The double array while it is being laid out.
+/// The double array while it is being laid out, by trie node.
 struct Layout {
-    cells: Vec<Cell>,
+    /// Per cell: the node whose child lives there ([`FREE`]: none).
+    parent: Vec<u32>,
+    /// Per cell: the node that lives there.
+    node: Vec<u32>,
     /// Per cell: the first free cell at or after it, through a chain that
     /// is shortened as it is walked (a "next free cell" forest).
     free_after: Vec<u32>,
@@ -322,6 +348,8 @@ struct Layout {
     base_taken: Vec<bool>,
     /// No base below this is free.
     first_free_base: u32,
+    /// The largest base given.
+    max_base: u32,
     /// The largest symbol: every `base + symbol` must stay in the array.
     max_symbol: u32,
 }
@@ -329,24 +357,27 @@ struct Layout {
 impl Layout {
     fn new(max_symbol: usize) -> Layout {
         let mut layout = Layout {
-            cells: Vec::new(),
+            parent: Vec::new(),
+            node: Vec::new(),
             free_after: Vec::new(),
             base_taken: Vec::new(),
             first_free_base: 0,
+            max_base: 0,
             max_symbol: max_symbol as u32,
         };
         layout.grow(max_symbol + 2);
-        // The root: cell 0, base 0.
-        layout.take(0, FREE);
+        // The root: base 0. Cell 0 (base 0 + symbol 0) is never a child.
+        layout.free_after[0] = 1;
         layout.take_base(0);
         layout
     }
 
     /// Makes the array at least `len` cells long.
     fn grow(&mut self, len: usize) {
-        while self.cells.len() < len {
-            self.free_after.push(self.cells.len() as u32);
-            self.cells.push(FREE_CELL);
+        while self.parent.len() < len {
+            self.free_after.push(self.parent.len() as u32);
+            self.parent.push(FREE);
+            self.node.push(0);
             self.base_taken.push(false);
         }
     }
@@ -369,17 +400,19 @@ impl Layout {
         root
     }
 
-    /// Gives cell `cell` to a child of the state with base `parent`.
-    fn take(&mut self, cell: u32, parent: u32) {
+    /// Gives cell `cell` to `node`, a child of `parent`.
+    fn take(&mut self, cell: u32, parent: u32, node: u32) {
         self.grow(cell as usize + 2);
-        debug_assert_eq!(self.cells[cell as usize].check, FREE);
-        self.cells[cell as usize].check = parent;
+        debug_assert_eq!(self.parent[cell as usize], FREE);
+        self.parent[cell as usize] = parent;
+        self.node[cell as usize] = node;
         self.free_after[cell as usize] = cell + 1;
     }
 
     fn take_base(&mut self, base: u32) {
         self.grow(base as usize + 1);
         self.base_taken[base as usize] = true;
+        self.max_base = self.max_base.max(base);
     }
 
     /// A base no other state has at which every symbol of `syms` (sorted)
@@ -400,7 +433,7 @@ impl Layout {
             let fits = !self.base_taken[base as usize]
                 && syms[1..].iter().all(|&sym| {
                     let c = (base + sym) as usize;
-                    c >= self.cells.len() || self.cells[c].check == FREE
+                    c >= self.parent.len() || self.parent[c] == FREE
                 });
             if fits {
                 self.take_base(base);
@@ -410,11 +443,11 @@ impl Layout {
         }
     }
 
-    /// The finished array, padded so `base + symbol` is always in it.
-    fn finish(mut self) -> Vec<Cell> {
-        let max_base = self.cells.iter().map(|c| c.state.base()).max().unwrap_or(0);
-        self.grow((max_base + self.max_symbol + 1) as usize);
-        self.cells
+    /// The length of the finished array: long enough that `base + symbol`
+    /// is in it for every base and symbol.
+    fn finish(&mut self) -> usize {
+        self.grow((self.max_base + self.max_symbol + 1) as usize);
+        self.parent.len()
     }
 }
 
@@ -456,5 +489,24 @@ mod tests {
     fn failure_links_recover_after_a_miss() {
         assert_eq!(find(&["abcd", "bce"], "abce"), vec![(1, 4, 1)]);
         assert_eq!(find(&["赌博网站", "博网"], "赌博网"), vec![(1, 3, 1)]);
+    }
+
+    #[test]
+    fn a_step_given_the_root_transition_is_the_plain_step() {
+        let words: Vec<String> = ["赌博", "网络赌博", "博彩", "赌", "abcd", "bce"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let a = CharAutomaton::new(&words);
+        let (mut plain, mut given) = (a.start(), a.start());
+        let mut matches = 0;
+        for c in "网络赌博彩xabceabcd赌博网".chars() {
+            let sym = a.symbol(c);
+            plain = a.next(plain, sym);
+            given = a.next_or(given, sym, State::from_bits(a.root_next(sym).bits()));
+            assert_eq!(plain, given, "after {c}");
+            matches += usize::from(plain.is_match());
+        }
+        assert_eq!(matches, 7);
     }
 }

@@ -255,7 +255,9 @@ pub struct FusedMatcher {
     automaton: CharAutomaton,
     /// One [`Entry`] per BMP character (a fixed-size array: indexing it
     /// with a BMP code point needs no bounds check).
-    table: Box<[Entry; 0x10000]>,
+    /// Beside each, in the high half, where the automaton's root goes on
+    /// the character ([`CharAutomaton::root_next`]): one load gives both.
+    table: Box<[u64; 0x10000]>,
     /// First and last edge class of each word (`None` where the caller
     /// checks boundaries itself).
     edges: Vec<(Edge, Edge)>,
@@ -297,9 +299,10 @@ impl FusedMatcher {
             {
                 e |= TRIGGER;
             }
-            table.push(e);
+            let root = automaton.root_next(e & SYMBOL);
+            table.push(u64::from(root.bits()) << 32 | u64::from(e));
         }
-        let table: Box<[Entry; 0x10000]> = table
+        let table: Box<[u64; 0x10000]> = table
             .into_boxed_slice()
             .try_into()
             .expect("one entry per BMP character");
@@ -316,7 +319,7 @@ impl FusedMatcher {
 
     /// Bytes of heap the matcher holds.
     pub fn memory_usage(&self) -> usize {
-        self.automaton.memory_usage() + self.table.len() * 4 + self.edges.len() * 2
+        self.automaton.memory_usage() + self.table.len() * 8 + self.edges.len() * 2
     }
 
     /// Calls `found` for every occurrence of every word in `text`, nested
@@ -399,7 +402,8 @@ impl FusedMatcher {
                 }
                 continue;
             };
-            let e = self.table[cp as usize & 0xFFFF];
+            let both = self.table[cp as usize & 0xFFFF];
+            let e = both as Entry;
             // A letter or Han character (not a numeral) resets the numeral count.
             numerals &= 0u32.wrapping_sub(u32::from(e & NUMERAL_RESET == 0));
             if e & SLOW == 0 {
@@ -412,7 +416,11 @@ impl FusedMatcher {
                     // One compact character: its first class is its last.
                     settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
                 }
-                state = self.automaton.next(state, e & SYMBOL);
+                state = self.automaton.next_or(
+                    state,
+                    e & SYMBOL,
+                    State::from_bits((both >> 32) as u32),
+                );
                 self.emit(text, segment, at, i, state, s, &mut found);
                 continue;
             }
@@ -432,7 +440,11 @@ impl FusedMatcher {
                     if !s.pending.is_empty() {
                         settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
                     }
-                    state = self.automaton.next(state, e & SYMBOL);
+                    state = self.automaton.next_or(
+                        state,
+                        e & SYMBOL,
+                        State::from_bits((both >> 32) as u32),
+                    );
                     self.emit(text, segment, at, i, state, s, &mut found);
                 }
                 K_SKIP => {}
@@ -587,7 +599,7 @@ impl FusedMatcher {
         };
         let cp = c as usize;
         let w: std::borrow::Cow<'_, str> = if cp < 0x10000 {
-            let e = self.table[cp];
+            let e = self.table[cp] as Entry;
             match (e >> KIND_SHIFT) & 3 {
                 K_ONE => return (1, edge_of_bits(e >> EDGE_SHIFT)),
                 K_SKIP => return (0, Edge::None),

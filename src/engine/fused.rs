@@ -69,9 +69,6 @@ fn edge_of_bits(bits: u32) -> Edge {
 /// - bits 0–20: the automaton symbol of its compact character (0: in no word);
 /// - bits 21–22 ([`EDGE_SHIFT`]): ASCII class of its last compact character;
 /// - bits 23–24 ([`DIGITS_SHIFT`]): its ASCII digits (0–3);
-/// - bit 25 [`REPEATABLE`]: one non-ASCII compact character that is in
-///   some word and that [`FusedOptions::repeated`] accepts (a repeat of it
-///   makes a run);
 /// - bits 27–28 ([`KIND_SHIFT`]): [`K_ONE`] one compact character,
 ///   [`K_SKIP`] noise or format character, [`K_BREAK`] line or sentence
 ///   end (no word crosses it), [`K_MULTI`] several compact characters (read
@@ -85,7 +82,6 @@ type Entry = u32;
 const SYMBOL: u32 = (1 << 21) - 1;
 const EDGE_SHIFT: u32 = 21;
 const DIGITS_SHIFT: u32 = 23;
-const REPEATABLE: u32 = 1 << 25;
 const KIND_SHIFT: u32 = 27;
 const K_ONE: u32 = 0;
 const K_SKIP: u32 = 1;
@@ -217,6 +213,8 @@ pub struct FusedScratch {
     pending: Vec<(WordHit, Edge)>,
     /// The spans [`FusedOptions::digit_spans`] asks for, in text order.
     spans: Vec<(u32, u32)>,
+    /// Whether the scan met a doubled character ([`ScanFacts::repeated`]).
+    repeated: bool,
 }
 
 impl FusedScratch {
@@ -263,6 +261,11 @@ pub struct FusedMatcher {
     edges: Vec<(Edge, Edge)>,
     /// [`FusedOptions::digit_spans`], `u32::MAX` for none.
     span_min: u32,
+    /// Automaton words from this index on are not the caller's: each is a
+    /// character [`FusedOptions::repeated`] accepts, twice, so the
+    /// automaton itself finds the repeats of [`ScanFacts::repeated`] and
+    /// the loop spends nothing on them.
+    repeats_from: u32,
 }
 
 impl FusedMatcher {
@@ -278,7 +281,19 @@ impl FusedMatcher {
         words: &[String],
         options: FusedOptions<'_>,
     ) -> Result<FusedMatcher, String> {
-        let automaton = CharAutomaton::new(words);
+        let mut doubled: Vec<char> = words
+            .iter()
+            .flat_map(|w| w.chars())
+            .filter(|&c| !c.is_ascii() && options.repeated.is_none_or(|r| r(c)))
+            .collect();
+        doubled.sort_unstable();
+        doubled.dedup();
+        let all: Vec<String> = words
+            .iter()
+            .cloned()
+            .chain(doubled.iter().map(|&c| [c, c].iter().collect()))
+            .collect();
+        let automaton = CharAutomaton::new(&all);
         let edges = words
             .iter()
             .enumerate()
@@ -291,7 +306,7 @@ impl FusedMatcher {
         for (cp, compact) in compact_table().iter().enumerate() {
             let mut e = match compact.as_deref() {
                 None => K_SKIP << KIND_SHIFT,
-                Some(w) => entry(&automaton, w, options.repeated)?,
+                Some(w) => entry(&automaton, w)?,
             };
             if options
                 .trigger
@@ -314,6 +329,7 @@ impl FusedMatcher {
                 0 => u32::MAX,
                 n => n,
             },
+            repeats_from: words.len() as u32,
         })
     }
 
@@ -340,14 +356,12 @@ impl FusedMatcher {
             "texts over 4 GiB are not supported"
         );
         s.pending.clear();
+        s.repeated = false;
         s.spans.clear();
         let mut state = self.automaton.start();
         // Where the current segment starts: no word crosses a break.
         let mut segment = 0usize;
         let mut facts = ScanFacts::default();
-        // The entry of the last compact character, for `facts.repeated`
-        // (0 after a break or an expansion).
-        let mut prev = 0u32;
         let mut run = DigitRun::default();
         // Numerals and digits since the last letter or Han character, and
         // (bit [`NUMERAL_SEEN`]) whether one of them was a numeral.
@@ -379,7 +393,6 @@ impl FusedMatcher {
                 let c = text[at..].chars().next().unwrap_or('\u{FFFD}');
                 match classify(c) {
                     CharClass::Break => {
-                        prev = 0;
                         run.len = 0;
                         settle(&mut s.pending, Edge::None, &mut found);
                         state = self.automaton.start();
@@ -397,7 +410,6 @@ impl FusedMatcher {
                         state =
                             self.feed_str(state, s, &w, &mut facts, &mut run, (at, i), &mut found);
                         self.emit(text, segment, at, i, state, s, &mut found);
-                        prev = 0;
                     }
                 }
                 continue;
@@ -410,8 +422,6 @@ impl FusedMatcher {
                 // The fast path: one compact character, no digit, numeral
                 // or trigger.
                 run.len = 0;
-                facts.repeated |= e & REPEATABLE != 0 && (e ^ prev) & SYMBOL == 0;
-                prev = e;
                 if !s.pending.is_empty() {
                     // One compact character: its first class is its last.
                     settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
@@ -435,8 +445,6 @@ impl FusedMatcher {
                 K_ONE => {
                     // Digit runs: a character without digits ends one.
                     facts.count_run(&mut run, digits, (at, i), self.span_min, &mut s.spans);
-                    facts.repeated |= e & REPEATABLE != 0 && (e ^ prev) & SYMBOL == 0;
-                    prev = e;
                     if !s.pending.is_empty() {
                         settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
                     }
@@ -449,7 +457,6 @@ impl FusedMatcher {
                 }
                 K_SKIP => {}
                 K_BREAK => {
-                    prev = 0;
                     run.len = 0;
                     settle(&mut s.pending, Edge::None, &mut found);
                     state = self.automaton.start();
@@ -461,11 +468,11 @@ impl FusedMatcher {
                     facts.numeral_number |= numerals & !NUMERAL_SEEN >= 4;
                     state = self.feed_str(state, s, w, &mut facts, &mut run, (at, i), &mut found);
                     self.emit(text, segment, at, i, state, s, &mut found);
-                    prev = 0;
                 }
             }
         }
         settle(&mut s.pending, Edge::None, &mut found);
+        facts.repeated |= s.repeated;
         facts
     }
 
@@ -532,6 +539,10 @@ impl FusedMatcher {
     ) {
         debug_assert!(segment <= at);
         for &word in self.automaton.outputs(state) {
+            if word >= self.repeats_from {
+                s.repeated = true;
+                continue;
+            }
             let (start, before) = self.locate(text, segment, end, self.automaton.length(word));
             let (word_first, word_last) = self.edges[word as usize];
             if word_first != Edge::None && before == word_first {
@@ -633,11 +644,7 @@ fn ascii_digits(s: &str) -> u32 {
 
 /// The table entry of a BMP character whose compact form is `w` (a break
 /// character stands for itself).
-fn entry(
-    automaton: &CharAutomaton,
-    w: &str,
-    repeated: Option<&dyn Fn(char) -> bool>,
-) -> Result<Entry, String> {
+fn entry(automaton: &CharAutomaton, w: &str) -> Result<Entry, String> {
     let mut chars = w.chars();
     let (Some(c), None) = (chars.next(), chars.next()) else {
         return Ok(K_MULTI << KIND_SHIFT);
@@ -662,11 +669,6 @@ fn entry(
         | numeral
         | edge_bits(edge(Some(c))) << EDGE_SHIFT
         | ascii_digits(w) << DIGITS_SHIFT
-        | if c.is_ascii() || sym == 0 || repeated.is_some_and(|r| !r(c)) {
-            0
-        } else {
-            REPEATABLE
-        }
         | K_ONE << KIND_SHIFT)
 }
 
@@ -751,5 +753,28 @@ mod tests {
         assert!(facts(&["赌博"], "赌*赌博").repeated);
         assert!(!facts(&["赌博"], "哈哈赌博").repeated, "哈 is in no word");
         assert!(!facts(&["赌博"], "赌。赌博").repeated);
+    }
+
+    #[test]
+    fn only_the_characters_asked_for_make_a_repeat_and_words_still_match() {
+        let words = vec!["赌博".to_string(), "博彩".to_string()];
+        let only_du = |c: char| c == '赌';
+        let m = FusedMatcher::with_options(
+            &words,
+            FusedOptions {
+                repeated: Some(&only_du),
+                ..FusedOptions::default()
+            },
+        )
+        .unwrap();
+        let scan = |text: &str| {
+            let mut found = Vec::new();
+            let facts = m.scan(text, &mut FusedScratch::default(), |h| found.push(h.word));
+            found.sort_unstable();
+            (facts.repeated, found)
+        };
+        assert_eq!(scan("赌赌博"), (true, vec![0]));
+        assert_eq!(scan("赌博博彩"), (false, vec![0, 1]), "博 is not asked for");
+        assert_eq!(scan("赌 赌"), (true, vec![]), "noise between");
     }
 }

@@ -422,16 +422,7 @@ impl FusedMatcher {
                 // The fast path: one compact character, no digit, numeral
                 // or trigger.
                 run.len = 0;
-                if !s.pending.is_empty() {
-                    // One compact character: its first class is its last.
-                    settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
-                }
-                state = self.automaton.next_or(
-                    state,
-                    e & SYMBOL,
-                    State::from_bits((both >> 32) as u32),
-                );
-                self.emit(text, segment, at, i, state, s, &mut found);
+                state = self.feed_one(text, (segment, at, i), state, both, s, &mut found);
                 continue;
             }
             facts.triggers += (e >> 29) & 1;
@@ -445,15 +436,7 @@ impl FusedMatcher {
                 K_ONE => {
                     // Digit runs: a character without digits ends one.
                     facts.count_run(&mut run, digits, (at, i), self.span_min, &mut s.spans);
-                    if !s.pending.is_empty() {
-                        settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), &mut found);
-                    }
-                    state = self.automaton.next_or(
-                        state,
-                        e & SYMBOL,
-                        State::from_bits((both >> 32) as u32),
-                    );
-                    self.emit(text, segment, at, i, state, s, &mut found);
+                    state = self.feed_one(text, (segment, at, i), state, both, s, &mut found);
                 }
                 K_SKIP => {}
                 K_BREAK => {
@@ -474,6 +457,33 @@ impl FusedMatcher {
         settle(&mut s.pending, Edge::None, &mut found);
         facts.repeated |= s.repeated;
         facts
+    }
+
+    /// Feeds the original character `at..end` of the segment starting at
+    /// `segment`, one compact character whose table entry is `both` (its
+    /// [`Entry`], and its root transition in the high half): settles the
+    /// waiting hits, steps the automaton, reports the words ending there.
+    /// Returns the automaton's state.
+    #[inline(always)]
+    fn feed_one(
+        &self,
+        text: &str,
+        (segment, at, end): (usize, usize, usize),
+        state: State,
+        both: u64,
+        s: &mut FusedScratch,
+        found: &mut impl FnMut(WordHit),
+    ) -> State {
+        let e = both as Entry;
+        if !s.pending.is_empty() {
+            // One compact character: its first class is its last.
+            settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), found);
+        }
+        let state =
+            self.automaton
+                .next_or(state, e & SYMBOL, State::from_bits((both >> 32) as u32));
+        self.emit(text, segment, at, end, state, s, found);
+        state
     }
 
     /// Feeds a character that folds to several compact characters `w` (or

@@ -621,11 +621,16 @@ impl AccountRun<'_, '_, '_> {
         }
     }
 
-    /// Reads the posts on a thread of their own while the batch before is
-    /// scanned and recorded on this one, so parsing JSON overlaps with
-    /// matching and SQLite writes. The reader sends whole batches of
-    /// [`BATCH_POSTS`] through a channel of one: at most three batches are
-    /// alive (being read, waiting, being scanned).
+    /// Reads the posts on a thread of their own, scans each batch on the
+    /// thread pool while this thread records the batch before (SQLite, the
+    /// spool, the review), so parsing JSON, matching and recording overlap.
+    /// The reader sends whole batches of [`BATCH_POSTS`] through a channel
+    /// of one: at most four batches are alive (being read, waiting, being
+    /// scanned, being recorded).
+    ///
+    /// Looking batch N + 1 up in the store before batch N is recorded gives
+    /// the same answers as after: the reader passes each post id of the
+    /// account once, so no post of N + 1 is in N.
     fn read_all(
         &mut self,
         reader: impl Iterator<Item = Result<Post, ReadProblem>> + Send,
@@ -639,9 +644,24 @@ impl AccountRun<'_, '_, '_> {
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<ReadBatch>(1);
             scope.spawn(move || filter.read(reader, &tx));
+            let (engine, options) = (self.engine, self.options);
+            let account = self.result.account.clone();
+            let mut waiting: Option<Scanned> = None;
             for batch in rx {
                 self.apply(&batch);
-                self.process(batch.posts, false)?;
+                let prepared = self.prepare(batch.posts, false)?;
+                // The scan goes to the thread pool this runs in (`--jobs`);
+                // this thread records meanwhile, then helps with the scan.
+                let mut found = Vec::new();
+                rayon::in_place_scope(|scope| {
+                    scope.spawn(|_| found = scan_batch(engine, options, &account, &prepared));
+                    waiting.take().map_or(Ok(()), |w| self.record(w))
+                })?;
+                waiting = Some(Scanned { prepared, found });
+                tick(self.result.posts_scanned, self.out.findings.len());
+            }
+            if let Some(w) = waiting {
+                self.record(w)?;
                 tick(self.result.posts_scanned, self.out.findings.len());
             }
             Ok(())
@@ -684,21 +704,30 @@ impl AccountRun<'_, '_, '_> {
     /// Scans the posts of a batch the store has not seen as they are, and
     /// records them. `forced`: scan every post (they came from the store).
     fn process(&mut self, batch: Vec<Post>, forced: bool) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
+        let prepared = self.prepare(batch, forced)?;
+        let found = scan_batch(self.engine, self.options, &self.result.account, &prepared);
+        self.record(Scanned { prepared, found })
+    }
+
+    /// Looks a batch up in the store: which posts it has seen as they are
+    /// (not scanned again) and which it holds at all.
+    /// `forced`: scan every post (they came from the store).
+    fn prepare(&mut self, batch: Vec<Post>, forced: bool) -> Result<Prepared, StoreError> {
         // Content hashes tell the store what changed; without one they are not needed.
         let hashes: Vec<String> = if self.store.is_some() {
-            batch.iter().map(content_hash).collect()
+            batch.par_iter().map(content_hash).collect()
         } else {
             Vec::new()
         };
         let key = self.account.key();
         let mut wanted = vec![true; batch.len()];
+        // Whether the store may hold each post already (see `ScannedPost::stored`).
+        let mut stored = vec![true; batch.len()];
         if let (Some(s), false, false) = (self.store.as_mut(), forced, self.options.rescan) {
             let ids: Vec<&str> = batch.iter().map(|p| p.id.as_str()).collect();
             let known = s.store.known_posts(&key, &ids)?;
             for (i, p) in batch.iter().enumerate() {
+                stored[i] = known.contains_key(&p.id);
                 if let Some(k) = known.get(&p.id) {
                     let same_rules = k.rule_versions == self.options.rule_versions;
                     let open_question = self
@@ -715,21 +744,32 @@ impl AccountRun<'_, '_, '_> {
                 }
             }
         }
-        let account_ref = &self.result.account;
-        let engine = self.engine;
-        let policy = self.options.questions.as_ref();
-        let mut scanned: Vec<(usize, Vec<Finding>)> = batch
-            .par_iter()
-            .enumerate()
-            .filter(|(i, _)| wanted[*i])
-            .map_init(Scratch::new, |scratch, (i, post)| {
-                let mut found = engine.scan_post(account_ref, post, scratch);
-                if let Some(policy) = policy {
-                    found.extend(questions::findings(account_ref, post, policy));
-                }
-                (i, found)
-            })
-            .collect();
+        Ok(Prepared {
+            batch,
+            hashes,
+            wanted,
+            stored,
+        })
+    }
+
+    /// Records a scanned batch: its posts and findings in the store (which
+    /// tells which findings are known and which are gone), the findings in
+    /// the spool and the review, the counts in the account's result.
+    fn record(&mut self, scanned: Scanned) -> Result<(), StoreError> {
+        let Scanned {
+            prepared:
+                Prepared {
+                    batch,
+                    hashes,
+                    stored,
+                    ..
+                },
+            found: mut scanned,
+        } = scanned;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let key = self.account.key();
         self.result.posts_unchanged += (batch.len() - scanned.len()) as u64;
         let mut verdicts = Reviews::new();
         if let Some(s) = self.store.as_mut() {
@@ -739,6 +779,7 @@ impl AccountRun<'_, '_, '_> {
                     post: &batch[*i],
                     content_hash: &hashes[*i],
                     findings: f,
+                    stored: stored[*i],
                 })
                 .collect();
             let outcome =
@@ -785,6 +826,49 @@ impl AccountRun<'_, '_, '_> {
         }
         Ok(())
     }
+}
+
+/// A batch looked up in the store ([`AccountRun::prepare`]), ready to scan.
+struct Prepared {
+    batch: Vec<Post>,
+    /// Content hash of each post (none without a store).
+    hashes: Vec<String>,
+    /// Whether each post is scanned (the store has not seen it as it is).
+    wanted: Vec<bool>,
+    /// Whether the store may hold each post already.
+    stored: Vec<bool>,
+}
+
+/// A batch scanned, waiting for [`AccountRun::record`].
+struct Scanned {
+    prepared: Prepared,
+    /// The index in the batch and the findings of each post scanned.
+    found: Vec<(usize, Vec<Finding>)>,
+}
+
+/// Scans the wanted posts of a batch on all threads (rayon), with the
+/// open-question findings of `options`' policy. Touches no store, so it
+/// runs while the batch before is recorded.
+fn scan_batch(
+    engine: &Engine,
+    options: &ScanOptions,
+    account: &AccountRef,
+    prepared: &Prepared,
+) -> Vec<(usize, Vec<Finding>)> {
+    let policy = options.questions.as_ref();
+    prepared
+        .batch
+        .par_iter()
+        .enumerate()
+        .filter(|(i, _)| prepared.wanted[*i])
+        .map_init(Scratch::new, |scratch, (i, post)| {
+            let mut found = engine.scan_post(account, post, scratch);
+            if let Some(policy) = policy {
+                found.extend(questions::findings(account, post, policy));
+            }
+            (i, found)
+        })
+        .collect()
 }
 
 /// The posts of one batch as read, and what reading them counted.

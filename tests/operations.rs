@@ -949,6 +949,7 @@ fn stored_posts_come_back_with_their_comments_and_comments_change_the_hash() {
                 post: &p,
                 content_hash: &hash,
                 findings: &[],
+                stored: true,
             }],
         )
         .unwrap();

@@ -123,6 +123,10 @@ pub struct ScannedPost<'a> {
     pub content_hash: &'a str,
     /// Its findings in this run (possibly none).
     pub findings: &'a [Finding],
+    /// Whether the store may already hold the post and findings of it:
+    /// `false` only for a post [`Store::known_posts`] just did not find,
+    /// which spares the look-up of its earlier findings.
+    pub stored: bool,
 }
 
 /// A finding recorded earlier for a post scanned again in this run that

@@ -502,12 +502,16 @@ impl Store for SqliteStore {
                     comments
                 ])
                 .map_err(|x| e("cannot record a post", x))?;
-            let before: Vec<(String, String, String, String, i64)> = existing
-                .query_map(params![account_key, p.id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })
-                .and_then(|rows| rows.collect())
-                .map_err(|x| e("cannot read findings", x))?;
+            let before: Vec<(String, String, String, String, i64)> = if sp.stored {
+                existing
+                    .query_map(params![account_key, p.id], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })
+                    .and_then(|rows| rows.collect())
+                    .map_err(|x| e("cannot read findings", x))?
+            } else {
+                Vec::new()
+            };
             for f in sp.findings {
                 match before.iter().find(|b| b.0 == f.fingerprint) {
                     Some(b) => {

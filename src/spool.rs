@@ -22,7 +22,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -538,8 +538,9 @@ impl Findings {
     }
 }
 
-/// Reads one byte range of the file, positioning before every read (the
-/// runs share the file handle).
+/// Reads one byte range of the file with positional reads, which leave the
+/// handle's own position alone: the runs of one [`Iter`], and iterators on
+/// other threads (the reports are written side by side), share the handle.
 struct RangeReader<'a> {
     file: &'a File,
     pos: u64,
@@ -552,9 +553,10 @@ impl Read for RangeReader<'_> {
         if left == 0 {
             return Ok(0);
         }
-        let mut file = self.file;
-        file.seek(SeekFrom::Start(self.pos))?;
-        let n = file.read(&mut buf[..left])?;
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(self.file, &mut buf[..left], self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(self.file, &mut buf[..left], self.pos)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -764,6 +766,35 @@ mod tests {
             );
             assert_eq!(findings.units().values().sum::<u64>(), 200);
         }
+    }
+
+    #[test]
+    fn iterators_on_several_threads_each_read_every_finding() {
+        let mut expected = sample();
+        sort_findings(&mut expected);
+        let mut spool = FindingSpool::new(SpoolOptions {
+            dir: None,
+            chunk: 7,
+        });
+        spool.extend(sample()).unwrap();
+        let findings = spool.finish().unwrap();
+        assert!(findings.data.file.is_some());
+        std::thread::scope(|scope| {
+            let readers: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..20)
+                            .map(|_| findings.iter().collect::<io::Result<Vec<Finding>>>())
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for reader in readers {
+                for got in reader.join().unwrap() {
+                    assert_eq!(got.unwrap(), expected);
+                }
+            }
+        });
     }
 
     #[test]

@@ -626,27 +626,47 @@ fn write_reports(
         );
         return (Vec::new(), true);
     }
+    // Each report reads the findings back from the spool on its own, so
+    // they are written side by side, one thread each.
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let writers: Vec<_> = dedup(&a.format)
+            .into_iter()
+            .map(|format| {
+                scope.spawn(move || match format {
+                    ReportFormat::Csv => {
+                        let path = dir.join("findings.csv");
+                        let r = report::csv::write(
+                            &path,
+                            &outcome.findings,
+                            &outcome.review.reviews,
+                            a.lang,
+                        );
+                        (path, r)
+                    }
+                    ReportFormat::Html => {
+                        let path = dir.join("report.html");
+                        let r = report::html::write_run(&path, meta, outcome, history);
+                        (path, r)
+                    }
+                    ReportFormat::Json => {
+                        let path = dir.join("findings.json");
+                        let r = report::json::write(&path, meta, outcome, rules);
+                        (path, r)
+                    }
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
     let mut written = Vec::new();
     let mut failed = false;
-    for format in dedup(&a.format) {
-        let (path, result) = match format {
-            ReportFormat::Csv => {
-                let path = dir.join("findings.csv");
-                let r =
-                    report::csv::write(&path, &outcome.findings, &outcome.review.reviews, a.lang);
-                (path, r)
-            }
-            ReportFormat::Html => {
-                let path = dir.join("report.html");
-                let r = report::html::write_run(&path, meta, outcome, history);
-                (path, r)
-            }
-            ReportFormat::Json => {
-                let path = dir.join("findings.json");
-                let r = report::json::write(&path, meta, outcome, rules);
-                (path, r)
-            }
-        };
+    for (path, result) in results {
         match result {
             Ok(()) => written.push(path.display().to_string()),
             Err(e) => {

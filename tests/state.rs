@@ -588,3 +588,113 @@ fn runs_list_and_show_print_the_history() {
         .unwrap();
     assert_eq!(code(&missing), 2);
 }
+
+/// Appends `n` plain posts to the demo's jyj-weibo export; every 500th
+/// carries a mobile number. Returns the ids of those.
+fn append_many(demo: &Demo, n: usize) -> Vec<String> {
+    use std::io::Write;
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(demo.path("demo/posts/jyj-weibo.jsonl"))
+        .unwrap();
+    let mut planted = Vec::new();
+    for i in 0..n {
+        let id = format!("8{i:015}");
+        let text = if i % 500 == 0 {
+            planted.push(id.clone());
+            format!("第{i}期社区活动报名，联系电话15856231478，欢迎参加。")
+        } else {
+            format!("第{i}期社区活动报名，欢迎居民朋友们参加。")
+        };
+        writeln!(
+            f,
+            r#"{{"id":"{id}","title":"","text":"{text}","url":"","published_at":"2026-10-01T08:00:00+08:00","author":""}}"#
+        )
+        .unwrap();
+    }
+    planted
+}
+
+#[test]
+fn an_account_of_several_batches_is_recorded_whole_and_rescanned_incrementally() {
+    // 5,000 more posts in one account: three batches of 2,048, so a batch
+    // is scanned while the one before is recorded.
+    let demo = Demo::new();
+    let planted = append_many(&demo, 5000);
+    assert_eq!(planted.len(), 10);
+    let no_db = Command::new(env!("CARGO_BIN_EXE_xunjian"))
+        .arg("scan")
+        .arg("--registry")
+        .arg(demo.path("demo/accounts.toml"))
+        .args(["--no-db", "--quiet", "--format", "json", "--out"])
+        .arg(demo.path("reports-no-db"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&no_db), 1, "{}", stderr(&no_db));
+
+    let (o, r1) = demo.scan(&[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(summary(&r1, "posts_scanned"), 5300);
+    let first = summary(&r1, "findings");
+    assert_eq!(summary(&r1, "findings_new"), first);
+    let per_post = (first - 93) / 10;
+    assert!(per_post >= 1 && first == 93 + 10 * per_post, "{first}");
+    assert_eq!(demo.sql_count("SELECT count(*) FROM posts"), 5300);
+    assert_eq!(
+        demo.sql_count("SELECT count(*) FROM findings"),
+        first as i64
+    );
+    let no_db_json: Value = fs::read_dir(demo.path("reports-no-db"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| fs::read_to_string(e.path().join("findings.json")).unwrap())
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .next()
+        .unwrap();
+    let fingerprints = |r: &Value| -> BTreeSet<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(fingerprints(&r1), fingerprints(&no_db_json));
+    assert_eq!(fingerprints(&r1), demo.fingerprints());
+
+    // The number leaves the first planted post (first batch) and appears
+    // in a post of the last batch.
+    let path = demo.path("demo/posts/jyj-weibo.jsonl");
+    let text = fs::read_to_string(&path).unwrap();
+    let edited: String = text
+        .lines()
+        .map(|l| {
+            if l.contains(&format!(r#""id":"{}""#, planted[0])) {
+                l.replace("15856231478", "（已隐去）")
+            } else if l.contains(r#""id":"8000000000004999""#) {
+                l.replace("欢迎居民", "联系电话15856231478，欢迎居民")
+            } else {
+                l.to_string()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect();
+    fs::write(&path, edited).unwrap();
+    let (o, r2) = demo.scan(&[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(summary(&r2, "posts_scanned"), 2);
+    assert_eq!(summary(&r2, "posts_unchanged"), 5298);
+    assert_eq!(summary(&r2, "findings_new"), per_post);
+    let gone = r2["no_longer_firing"].as_array().unwrap();
+    assert_eq!(gone.len() as u64, per_post, "{gone:?}");
+    assert!(gone.iter().all(|g| g["post_id"] == planted[0].as_str()));
+    assert_eq!(
+        demo.sql_count("SELECT count(*) FROM findings"),
+        (first + per_post) as i64
+    );
+
+    let (o, r3) = demo.scan(&[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(summary(&r3, "posts_scanned"), 0);
+    assert_eq!(summary(&r3, "posts_unchanged"), 5300);
+}

@@ -23,21 +23,35 @@ fn scratch_db() -> PathBuf {
     std::env::temp_dir().join(format!("xunjian-cli-test-{}-{n}.db", std::process::id()))
 }
 
+/// Removes a [`scratch_db`] database and the files SQLite and the lock
+/// keep beside it, once its command has finished.
+fn remove_db(db: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal", ".lock"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = fs::remove_file(PathBuf::from(name));
+    }
+}
+
 fn xunjian(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xunjian"))
+    let db = scratch_db();
+    let out = Command::new(env!("CARGO_BIN_EXE_xunjian"))
         .args(args)
-        .env("XUNJIAN_DB", scratch_db())
+        .env("XUNJIAN_DB", &db)
         .current_dir(root())
         .stdin(Stdio::null())
         .output()
-        .expect("runs")
+        .expect("runs");
+    remove_db(&db);
+    out
 }
 
 fn xunjian_stdin(args: &[&str], input: &str) -> Output {
     use std::io::Write;
+    let db = scratch_db();
     let mut child = Command::new(env!("CARGO_BIN_EXE_xunjian"))
         .args(args)
-        .env("XUNJIAN_DB", scratch_db())
+        .env("XUNJIAN_DB", &db)
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -50,7 +64,9 @@ fn xunjian_stdin(args: &[&str], input: &str) -> Output {
         .unwrap()
         .write_all(input.as_bytes())
         .unwrap();
-    child.wait_with_output().unwrap()
+    let out = child.wait_with_output().unwrap();
+    remove_db(&db);
+    out
 }
 
 fn code(o: &Output) -> i32 {

@@ -158,6 +158,41 @@ fn second_run_scans_nothing_and_new_posts_only_are_scanned() {
 }
 
 #[test]
+fn posts_whose_ids_need_escaping_are_known_on_the_next_run() {
+    // The store looks a batch's ids up in one query, passed as a JSON
+    // array: quotes, backslashes and the rest must come back as the same ids.
+    let demo = Demo::new();
+    let ids = [
+        r#"q\"uote"#,
+        r#"back\\slash"#,
+        "空 格 中文",
+        "[1,2]",
+        "1' OR '1'='1",
+        r#"caf\u00e9"#,
+    ];
+    for (n, id) in ids.iter().enumerate() {
+        append_post(
+            &demo,
+            "demo/posts/jyj-weibo.jsonl",
+            &format!(
+                r#"{{"id":"{id}","title":"","text":"第{n}条社区通知","url":"","published_at":"2026-10-01T08:00:00+08:00","author":""}}"#
+            ),
+        );
+    }
+    let (o, r1) = demo.scan(&[]);
+    assert_eq!(summary(&r1, "posts_scanned"), 306, "{}", stderr(&o));
+    assert_eq!(
+        demo.sql_count(
+            "SELECT count(*) FROM posts WHERE post_id IN ('q\"uote', 'back\\slash', 'café')"
+        ),
+        3
+    );
+    let (o, r2) = demo.scan(&[]);
+    assert_eq!(summary(&r2, "posts_scanned"), 0, "{}", stderr(&o));
+    assert_eq!(summary(&r2, "posts_unchanged"), 306);
+}
+
+#[test]
 fn an_edited_post_is_scanned_again_and_vanished_findings_are_reported_not_deleted() {
     let demo = Demo::new();
     demo.scan(&[]);

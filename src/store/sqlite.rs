@@ -415,26 +415,29 @@ impl Store for SqliteStore {
         account_key: &str,
         ids: &[&str],
     ) -> Result<HashMap<String, KnownPost>, StoreError> {
-        let mut out = HashMap::new();
+        let failed = |e| err(&self.path, "cannot look up posts", e);
+        // One statement for the whole batch: the ids go in as a JSON array,
+        // and SQLite looks each up in the primary key's index.
+        let ids = serde_json::to_string(ids).expect("strings serialize");
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT content_hash, rule_versions FROM posts WHERE account_key = ?1 AND post_id = ?2")
-            .map_err(|e| err(&self.path, "cannot look up posts", e))?;
-        for id in ids {
-            let row = stmt
-                .query_row(params![account_key, id], |r| {
-                    Ok(KnownPost {
-                        content_hash: r.get(0)?,
-                        rule_versions: r.get(1)?,
-                    })
-                })
-                .optional()
-                .map_err(|e| err(&self.path, "cannot look up posts", e))?;
-            if let Some(k) = row {
-                out.insert(id.to_string(), k);
-            }
-        }
-        Ok(out)
+            .prepare_cached(
+                "SELECT post_id, content_hash, rule_versions FROM posts
+                 WHERE account_key = ?1 AND post_id IN (SELECT value FROM json_each(?2))",
+            )
+            .map_err(failed)?;
+        let rows = stmt
+            .query_map(params![account_key, ids], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    KnownPost {
+                        content_hash: r.get(1)?,
+                        rule_versions: r.get(2)?,
+                    },
+                ))
+            })
+            .map_err(failed)?;
+        rows.collect::<Result<HashMap<_, _>, _>>().map_err(failed)
     }
 
     fn record_batch(

@@ -86,10 +86,7 @@ pub fn slug(platform: &str, platform_account_id: &str, taken: &HashSet<String>) 
     let folded: String = folded.trim_end_matches('-').chars().take(40).collect();
     let tail = if folded.is_empty() {
         use sha2::{Digest, Sha256};
-        Sha256::digest(platform_account_id.as_bytes())[..4]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::engine::findings::hex(&Sha256::digest(platform_account_id.as_bytes())[..4])
     } else {
         folded
     };

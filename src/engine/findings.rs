@@ -47,10 +47,14 @@ fn hash_parts(parts: &[&str]) -> String {
         h.update(part.as_bytes());
         h.update([0x1f]);
     }
-    let digest = h.finalize();
+    hex(&h.finalize()[..16])
+}
+
+/// `bytes` as lower-case hex digits (two per byte), in one allocation.
+pub fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for &b in &digest[..16] {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
         out.push(char::from(HEX[usize::from(b >> 4)]));
         out.push(char::from(HEX[usize::from(b & 15)]));
     }

@@ -151,10 +151,7 @@ fn nonce(page: &Page<'_>) -> String {
             .to_le_bytes(),
     );
     h.update(std::process::id().to_le_bytes());
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::engine::findings::hex(&h.finalize()[..16])
 }
 
 /// Renders a page to a string (for tests and small pages; see [`render_to`]).

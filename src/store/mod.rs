@@ -348,8 +348,5 @@ pub fn content_hash(post: &Post) -> String {
         );
         h.update([u8::from(c.from_account)]);
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::engine::findings::hex(&h.finalize()[..16])
 }

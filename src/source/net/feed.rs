@@ -248,7 +248,7 @@ fn to_post(entry: feed_rs::model::Entry) -> Post {
         link.clone()
     } else {
         let digest = Sha256::digest(format!("{title}\n{body}").as_bytes());
-        let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        let hex = crate::engine::findings::hex(&digest[..12]);
         format!("sha256:{hex}")
     };
     let published_at = entry

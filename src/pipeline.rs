@@ -644,28 +644,45 @@ impl AccountRun<'_, '_, '_> {
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<ReadBatch>(1);
             scope.spawn(move || filter.read(reader, &tx));
-            let (engine, options) = (self.engine, self.options);
-            let account = self.result.account.clone();
-            let mut waiting: Option<Scanned> = None;
-            for batch in rx {
-                self.apply(&batch);
-                let prepared = self.prepare(batch.posts, false)?;
-                // The scan goes to the thread pool this runs in (`--jobs`);
-                // this thread records meanwhile, then helps with the scan.
-                let mut found = Vec::new();
-                rayon::in_place_scope(|scope| {
-                    scope.spawn(|_| found = scan_batch(engine, options, &account, &prepared));
-                    waiting.take().map_or(Ok(()), |w| self.record(w))
-                })?;
-                waiting = Some(Scanned { prepared, found });
-                tick(self.result.posts_scanned, self.out.findings.len());
-            }
-            if let Some(w) = waiting {
-                self.record(w)?;
-                tick(self.result.posts_scanned, self.out.findings.len());
-            }
-            Ok(())
+            let mut batches = rx.into_iter();
+            self.scan_all(tick, |this| {
+                let Some(batch) = batches.next() else {
+                    return Ok(None);
+                };
+                this.apply(&batch);
+                this.prepare(batch.posts, false).map(Some)
+            })
         })
+    }
+
+    /// Scans and records the batches `next` prepares until it returns
+    /// `None`, one batch in flight: batch N + 1 is scanned on the thread
+    /// pool this runs in (`--jobs`) while this thread records batch N,
+    /// then helps with the scan. `next` runs before batch N is recorded,
+    /// so what it asks the store must not depend on batch N's record (the
+    /// reader passes each post id once; stored posts are paged by id).
+    fn scan_all(
+        &mut self,
+        tick: &mut dyn FnMut(u64, u64),
+        mut next: impl FnMut(&mut Self) -> Result<Option<Prepared>, StoreError>,
+    ) -> Result<(), StoreError> {
+        let (engine, options) = (self.engine, self.options);
+        let account = self.result.account.clone();
+        let mut waiting: Option<Scanned> = None;
+        while let Some(prepared) = next(self)? {
+            let mut found = Vec::new();
+            rayon::in_place_scope(|scope| {
+                scope.spawn(|_| found = scan_batch(engine, options, &account, &prepared));
+                waiting.take().map_or(Ok(()), |w| self.record(w))
+            })?;
+            waiting = Some(Scanned { prepared, found });
+            tick(self.result.posts_scanned, self.out.findings.len());
+        }
+        if let Some(w) = waiting {
+            self.record(w)?;
+            tick(self.result.posts_scanned, self.out.findings.len());
+        }
+        Ok(())
     }
 
     /// Adds what reading one batch counted to the account's result.
@@ -683,30 +700,32 @@ impl AccountRun<'_, '_, '_> {
         }
     }
 
+    /// Scans again the stored posts last scanned with other rule versions
+    /// (`--rescan-changed-rules`), in pages of [`BATCH_POSTS`] by post id.
     fn rescan_stored(&mut self, tick: &mut dyn FnMut(u64, u64)) -> Result<(), StoreError> {
         let key = self.account.key();
-        loop {
-            let Some(s) = self.store.as_mut() else {
-                return Ok(());
+        // The last post id of the page before: each page starts after it,
+        // so a page costs its own posts, not the ones rescanned before it.
+        let mut after: Option<String> = None;
+        self.scan_all(tick, |this| {
+            let Some(s) = this.store.as_mut() else {
+                return Ok(None);
             };
-            let stored =
-                s.store
-                    .stale_posts(s.run, &key, &self.options.rule_versions, BATCH_POSTS)?;
-            if stored.is_empty() {
-                return Ok(());
-            }
-            self.result.posts_from_store += stored.len() as u64;
-            self.process(stored.into_iter().map(|p| p.post).collect(), true)?;
-            tick(self.result.posts_scanned, self.out.findings.len());
-        }
-    }
-
-    /// Scans the posts of a batch the store has not seen as they are, and
-    /// records them. `forced`: scan every post (they came from the store).
-    fn process(&mut self, batch: Vec<Post>, forced: bool) -> Result<(), StoreError> {
-        let prepared = self.prepare(batch, forced)?;
-        let found = scan_batch(self.engine, self.options, &self.result.account, &prepared);
-        self.record(Scanned { prepared, found })
+            let stored = s.store.stale_posts(
+                s.run,
+                &key,
+                &this.options.rule_versions,
+                after.as_deref(),
+                BATCH_POSTS,
+            )?;
+            let Some(last) = stored.last() else {
+                return Ok(None);
+            };
+            after = Some(last.post.id.clone());
+            this.result.posts_from_store += stored.len() as u64;
+            this.prepare(stored.into_iter().map(|p| p.post).collect(), true)
+                .map(Some)
+        })
     }
 
     /// Looks a batch up in the store: which posts it has seen as they are

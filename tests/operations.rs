@@ -971,7 +971,7 @@ fn stored_posts_come_back_with_their_comments_and_comments_change_the_hash() {
         .unwrap();
     let (run2, _) = store.start_run(&start("r2")).unwrap();
     let stale = store
-        .stale_posts(run2, "weibo:6012345678", "p@2", 10)
+        .stale_posts(run2, "weibo:6012345678", "p@2", None, 10)
         .unwrap();
     assert_eq!(stale.len(), 1);
     assert_eq!(stale[0].post.comments, p.comments);

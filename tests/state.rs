@@ -113,6 +113,16 @@ fn summary(r: &Value, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("summary.{key} in {r}"))
 }
 
+/// The fingerprints of a JSON report's findings, as a set.
+fn fingerprints(r: &Value) -> BTreeSet<String> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn append_post(demo: &Demo, file: &str, line: &str) {
     use std::io::Write;
     let mut f = fs::OpenOptions::new()
@@ -340,6 +350,51 @@ fn changed_rules_rescan_stored_posts_on_request() {
         .any(|f| f["normalized"] == "教育局" && f["novelty"] == "new"));
     let (_, r) = demo.scan(&[&rules_arg[..], &["--rescan-changed-rules"]].concat());
     assert_eq!(summary(&r, "posts_scanned"), 0, "now up to date");
+}
+
+#[test]
+fn changed_rules_rescan_pages_through_an_account_of_several_batches() {
+    // 5,000 more stored posts in one account, whose export is then emptied:
+    // `--rescan-changed-rules` reads them from the store in three pages, the
+    // next page read while the one before is recorded. Each post is scanned
+    // once, none is left behind, and the findings are those of the first run.
+    let demo = Demo::new();
+    let rules = demo.path("rules");
+    copy_dir(&root().join("rules"), &rules);
+    let rules_arg = ["--rules", rules.to_str().unwrap()];
+    append_many(&demo, 5000);
+    let export = demo.path("demo/posts/jyj-weibo.jsonl");
+    let in_export = fs::read_to_string(&export).unwrap().lines().count() as u64;
+    assert!(in_export > 5000);
+    let (o, r1) = demo.scan(&rules_arg);
+    assert_eq!(summary(&r1, "posts_scanned"), 5300, "{}", stderr(&o));
+
+    let pack = rules.join("false.toml");
+    let text = fs::read_to_string(&pack).unwrap();
+    let text = text.replacen("version = \"2026.11.26\"", "version = \"2026.12.01\"", 1);
+    assert!(text.contains("2026.12.01"), "version changed");
+    fs::write(&pack, text).unwrap();
+    fs::write(&export, "").unwrap();
+    let rescan = [&rules_arg[..], &["--rescan-changed-rules"]].concat();
+    let (o, r2) = demo.scan(&rescan);
+    assert_eq!(code(&o), 0, "no new findings: {}", stderr(&o));
+    assert_eq!(summary(&r2, "posts_scanned"), 5300, "each post once");
+    let from_store: u64 = r2["run"]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["posts_from_store"].as_u64().unwrap())
+        .sum();
+    assert_eq!(from_store, in_export);
+    assert_eq!(fingerprints(&r2), fingerprints(&r1));
+    assert_eq!(summary(&r2, "findings_new"), 0);
+    assert_eq!(
+        demo.sql_count("SELECT count(*) FROM posts WHERE rule_versions NOT LIKE '%2026.12.01%'"),
+        0,
+        "every stored post carries the new versions"
+    );
+    let (_, r3) = demo.scan(&rescan);
+    assert_eq!(summary(&r3, "posts_scanned"), 0, "now up to date");
 }
 
 #[test]
@@ -686,14 +741,6 @@ fn an_account_of_several_batches_is_recorded_whole_and_rescanned_incrementally()
         .map(|t| serde_json::from_str(&t).unwrap())
         .next()
         .unwrap();
-    let fingerprints = |r: &Value| -> BTreeSet<String> {
-        r["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
-            .collect()
-    };
     assert_eq!(fingerprints(&r1), fingerprints(&no_db_json));
     assert_eq!(fingerprints(&r1), demo.fingerprints());
 

@@ -283,12 +283,16 @@ pub trait Store {
     ) -> Result<BatchOutcome, StoreError>;
 
     /// Stored posts of the account last scanned with other rule versions,
-    /// not yet scanned in `run`, whose text is still kept; at most `limit`.
+    /// not yet scanned in `run`, whose text is still kept: at most `limit`,
+    /// in order of post id, from the first id after `after` (a page of
+    /// them; `None`: from the first). Cost: the page's posts, read by the
+    /// primary key.
     fn stale_posts(
         &mut self,
         run: i64,
         account_key: &str,
         rule_versions: &str,
+        after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StoredPost>, StoreError>;
 

@@ -576,19 +576,30 @@ impl Store for SqliteStore {
         run: i64,
         account_key: &str,
         rule_versions: &str,
+        after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StoredPost>, StoreError> {
+        // A range on the primary key's index starts the page where the
+        // last one ended (the first page: from "", which sorts first).
+        let from = if after.is_some() { ">" } else { ">=" };
         let mut stmt = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT post_id, url, title, published_at, author, content_hash, text, comments FROM posts
-                 WHERE account_key = ?1 AND rule_versions != ?2 AND last_scanned_run != ?3 AND text IS NOT NULL
-                 ORDER BY post_id LIMIT ?4",
-            )
+                 WHERE account_key = ?1 AND post_id {from} ?5 AND rule_versions != ?2
+                   AND last_scanned_run != ?3 AND text IS NOT NULL
+                 ORDER BY post_id LIMIT ?4"
+            ))
             .map_err(|e| err(&self.path, "cannot read stored posts", e))?;
         let rows = stmt
             .query_map(
-                params![account_key, rule_versions, run, limit as i64],
+                params![
+                    account_key,
+                    rule_versions,
+                    run,
+                    limit as i64,
+                    after.unwrap_or("")
+                ],
                 |r| {
                     let published: Option<String> = r.get(3)?;
                     let comments: Option<String> = r.get(7)?;

@@ -454,7 +454,7 @@ fn a_schema_2_database_is_migrated_keeping_reviews() {
     drop(old);
     let store = SqliteStore::open(&path, 30).unwrap();
     assert_eq!(store.version().unwrap(), schema_version());
-    assert_eq!(schema_version(), 5);
+    assert_eq!(schema_version(), 6);
     let all = store.stored_findings().unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].review.status.as_str(), "confirmed");

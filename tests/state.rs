@@ -638,6 +638,25 @@ fn an_older_schema_is_migrated_on_open_keeping_its_data() {
         .query_row("SELECT label FROM runs", [], |r| r.get(0))
         .unwrap();
     assert_eq!(label, "old");
+
+    // Migration 6 drops the index of posts by rule versions, which nothing
+    // reads since stale posts are paged by the primary key.
+    let index = |store: &SqliteStore| -> i64 {
+        store
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'posts_by_rules'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(index(&store), 0, "migration 6 applied");
+    let path5 = dir.path().join("five.db");
+    let five = SqliteStore::open_at_version(&path5, 30, 5).unwrap();
+    assert_eq!(index(&five), 1);
+    drop(five);
+    assert_eq!(index(&SqliteStore::open(&path5, 30).unwrap()), 0);
 }
 
 #[test]

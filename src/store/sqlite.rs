@@ -139,6 +139,13 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE posts ADD COLUMN comments TEXT;
     "#,
+    // 6: stale posts are now paged by the primary key (`stale_posts`), so
+    // nothing reads `posts_by_rules` any more, and every post written paid
+    // for it: each entry repeats the 98-byte rule-versions string (145 MB
+    // at 1,000,000 posts).
+    r#"
+    DROP INDEX IF EXISTS posts_by_rules;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -108,6 +108,85 @@ fn col(rows: &[Vec<String>], name: &str) -> usize {
 }
 
 #[test]
+fn each_export_filter_selects_the_findings_it_names() {
+    // The export reads the stored findings one at a time; each filter, and
+    // two together, must select what the full export shows for it.
+    let env = Env::new();
+    let (code, _, _) = env.scan("1", &[]);
+    assert_eq!(code, 1);
+    let export = |name: &str, filter: &[&str]| -> Vec<Vec<String>> {
+        let o = env.run(&[&["review", "export", "--out", name][..], filter].concat());
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        read_csv(&env.p(name))
+    };
+    let all = export("all.csv", &[]);
+    let (fp, unit, account, severity, published) = (
+        col(&all, "指纹"),
+        col(&all, "主办单位"),
+        col(&all, "账号标识"),
+        col(&all, "严重程度"),
+        col(&all, "发布时间"),
+    );
+    let fingerprints = |rows: &[Vec<String>]| -> Vec<String> {
+        let mut v: Vec<String> = rows[1..].iter().map(|r| r[fp].clone()).collect();
+        v.sort();
+        v
+    };
+    let expected = |keep: &dyn Fn(&Vec<String>) -> bool| -> Vec<String> {
+        let mut v: Vec<String> = all[1..]
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| r[fp].clone())
+            .collect();
+        v.sort();
+        v
+    };
+    let some_unit = all[1][unit].clone();
+    let some_account = all[all.len() - 1][account].clone();
+    let cases: Vec<(Vec<&str>, Vec<String>)> = vec![
+        (
+            vec!["--severity", "high"],
+            expected(&|r| r[severity] == "高"),
+        ),
+        (
+            vec!["--unit", &some_unit],
+            expected(&|r| r[unit] == some_unit),
+        ),
+        (
+            vec!["--account", &some_account],
+            expected(&|r| r[account] == some_account),
+        ),
+        (
+            vec!["--unit", &some_unit, "--severity", "high"],
+            expected(&|r| r[unit] == some_unit && r[severity] == "高"),
+        ),
+        (
+            vec!["--from", "2026-11-20", "--to", "2026-11-22"],
+            expected(&|r| ("2026-11-20".."2026-11-23").contains(&&r[published][..10])),
+        ),
+        (vec!["--run", "1"], fingerprints(&all)),
+        (vec!["--from", "2099-01-01"], Vec::new()),
+    ];
+    for (n, (filter, want)) in cases.iter().enumerate() {
+        let got = fingerprints(&export(&format!("f{n}.csv"), filter));
+        assert_eq!(&got, want, "{filter:?}");
+    }
+    // The cases are not all trivially full or empty.
+    assert!(
+        cases
+            .iter()
+            .filter(|(_, w)| !w.is_empty() && w.len() < all.len() - 1)
+            .count()
+            >= 4
+    );
+}
+
+#[test]
 fn review_round_trip_through_excel_files_and_false_positives_stay_suppressed() {
     let env = Env::new();
     let (code, r1, _) = env.scan("1", &[]);

@@ -9,7 +9,7 @@ use super::{fail, DbArg, Exit};
 use crate::model::{Category, ReviewStatus, Reviews, Severity};
 use crate::report::{self, Lang, Redact};
 use crate::review::{self, RowOutcome};
-use crate::spool::Findings;
+use crate::spool::{FindingSpool, SpoolOptions};
 use crate::store::review::{ReviewChange, StoredFinding};
 use crate::store::sqlite::SqliteStore;
 
@@ -95,8 +95,13 @@ pub(super) fn day(flag: &str, v: &Option<String>) -> Result<Option<chrono::Naive
 }
 
 impl FindingFilter {
-    /// The stored findings this filter selects.
-    pub(super) fn select(&self, store: &mut SqliteStore) -> Result<Vec<StoredFinding>, String> {
+    /// Calls `each` for every stored finding this filter selects, oldest
+    /// first, one at a time (nothing is collected).
+    pub(super) fn each(
+        &self,
+        store: &mut SqliteStore,
+        mut each: impl FnMut(StoredFinding) -> Result<(), String>,
+    ) -> Result<(), String> {
         let from = day("--from", &self.from)?;
         let to = day("--to", &self.to)?;
         let run_id =
@@ -109,25 +114,34 @@ impl FindingFilter {
                     })?)
                 }
             };
-        let all = store.stored_findings().map_err(|e| e.to_string())?;
-        Ok(all
-            .into_iter()
-            .filter(|f| self.statuses.is_empty() || self.statuses.contains(&f.review.status))
-            .filter(|f| self.units.is_empty() || self.units.contains(&f.finding.account.unit))
-            .filter(|f| self.accounts.is_empty() || self.accounts.contains(&f.finding.account.id))
-            .filter(|f| {
-                self.categories.is_empty() || self.categories.contains(&f.finding.rule.category)
+        let selects = |f: &StoredFinding| {
+            let d = report::accountability::finding_day(f);
+            (self.statuses.is_empty() || self.statuses.contains(&f.review.status))
+                && (self.units.is_empty() || self.units.contains(&f.finding.account.unit))
+                && (self.accounts.is_empty() || self.accounts.contains(&f.finding.account.id))
+                && (self.categories.is_empty()
+                    || self.categories.contains(&f.finding.rule.category))
+                && (self.severities.is_empty()
+                    || self.severities.contains(&f.finding.rule.severity))
+                && run_id.is_none_or(|r| f.first_run_id <= r && r <= f.last_run_id)
+                && from.is_none_or(|x| d.is_some_and(|d| d >= x))
+                && to.is_none_or(|x| d.is_some_and(|d| d <= x))
+        };
+        // `each`'s own error, kept apart from the store's.
+        let mut failed = None;
+        let read = store.each_stored_finding(|f| {
+            if !selects(&f) {
+                return Ok(());
+            }
+            each(f).map_err(|e| {
+                failed = Some(e);
+                crate::store::StoreError("stopped".into())
             })
-            .filter(|f| {
-                self.severities.is_empty() || self.severities.contains(&f.finding.rule.severity)
-            })
-            .filter(|f| run_id.is_none_or(|r| f.first_run_id <= r && r <= f.last_run_id))
-            .filter(|f| {
-                let d = report::accountability::finding_day(f);
-                from.is_none_or(|x| d.is_some_and(|d| d >= x))
-                    && to.is_none_or(|x| d.is_some_and(|d| d <= x))
-            })
-            .collect())
+        });
+        match (failed, read) {
+            (Some(e), _) => Err(e),
+            (None, r) => r.map_err(|e| e.to_string()),
+        }
     }
 }
 
@@ -144,15 +158,29 @@ fn export(a: ExportArgs) -> Exit {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let selected = match a.filter.select(&mut store) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
+    // The findings go to a spool as they are read (sorted chunks on disk),
+    // so the export holds one chunk and the review states, not every finding.
+    let mut spool = FindingSpool::new(SpoolOptions::default());
+    let mut reviews = Reviews::new();
+    let mut spool_failed = None;
+    let selected = a.filter.each(&mut store, |f| {
+        reviews.insert(f.finding.fingerprint.clone(), f.review);
+        spool.push(f.finding).map_err(|e| {
+            let message = e.to_string();
+            spool_failed = Some(e);
+            message
+        })
+    });
+    let spooled = match spool_failed {
+        Some(e) => Err(e),
+        None => {
+            if let Err(e) = selected {
+                return fail(e);
+            }
+            spool.finish()
+        }
     };
-    let reviews: Reviews = selected
-        .iter()
-        .map(|f| (f.finding.fingerprint.clone(), f.review.clone()))
-        .collect();
-    let mut findings = match Findings::from_vec(selected.into_iter().map(|f| f.finding).collect()) {
+    let mut findings = match spooled {
         Ok(f) => f,
         Err(e) => {
             eprintln!(

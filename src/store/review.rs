@@ -79,8 +79,26 @@ fn err(what: &str, e: impl std::fmt::Display) -> StoreError {
 
 impl SqliteStore {
     /// Every finding in the database with its review state, oldest first.
-    /// Cost: one pass over `findings` joined with `posts` and `runs`.
+    /// Cost: one pass over `findings` joined with `posts` and `runs`, and
+    /// memory for all of them (about 3 KB each); see
+    /// [`SqliteStore::each_stored_finding`] for one at a time.
     pub fn stored_findings(&self) -> Result<Vec<StoredFinding>, StoreError> {
+        let mut all = Vec::new();
+        self.each_stored_finding(|f| {
+            all.push(f);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+
+    /// Calls `each` for every finding in the database with its review
+    /// state, oldest first, holding one at a time; stops at the first
+    /// error `each` returns. Cost: one pass over `findings` joined with
+    /// `posts` and `runs`.
+    pub fn each_stored_finding(
+        &self,
+        mut each: impl FnMut(StoredFinding) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let c = self.connection();
         let accounts = self.latest_accounts()?;
         let mut stmt = c
@@ -160,9 +178,11 @@ impl SqliteStore {
                     first_run_id: r.get(22)?,
                 })
             })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| err("cannot read findings", e))?;
-        Ok(rows)
+        for row in rows {
+            each(row.map_err(|e| err("cannot read findings", e))?)?;
+        }
+        Ok(())
     }
 
     /// The account fields of the newest registry snapshot of every account,

@@ -13,7 +13,7 @@ use crate::model::{ReviewStatus, Reviews};
 use crate::report::accountability::{self, Deadlines};
 use crate::report::html::{self, Page, Section};
 use crate::report::{self, Redact};
-use crate::spool::Findings;
+use crate::spool::{FindingSpool, SpoolOptions};
 use crate::store::Store;
 
 #[derive(Args, Debug)]
@@ -65,19 +65,39 @@ pub(super) fn report(a: ReportArgs) -> Exit {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let data = (|| {
-        Ok::<_, crate::store::StoreError>((
-            store.stored_findings()?,
-            store.stored_posts()?,
-            store.accounts_as_of(Some(to))?,
-            store.runs(30)?,
-        ))
-    })();
-    let (findings, posts, accounts, history) = match data {
+    let (accounts, history) = match store
+        .accounts_as_of(Some(to))
+        .and_then(|a| Ok((a, store.runs(30)?)))
+    {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    let r = accountability::compute(&findings, &posts, &accounts, from, to, today, &deadlines);
+    // Posts and findings are counted as they are read; the period's
+    // findings go to a spool, so memory does not grow with the database.
+    let mut tally = accountability::Tally::new(&accounts, from, to, today, &deadlines);
+    let mut spool = FindingSpool::new(SpoolOptions::default());
+    let mut reviews = Reviews::new();
+    let mut spool_failed = None;
+    let read = store.each_stored_post(|p| tally.post(&p)).and_then(|()| {
+        store.each_stored_finding(|f| {
+            tally.finding(&f);
+            if !tally.in_period(accountability::finding_day(&f)) {
+                return Ok(());
+            }
+            reviews.insert(f.finding.fingerprint.clone(), f.review);
+            spool.push(f.finding).map_err(|e| {
+                let message = e.to_string();
+                spool_failed = Some(e);
+                crate::store::StoreError(message)
+            })
+        })
+    });
+    let spooled = match (spool_failed, read) {
+        (Some(e), _) => Err(e),
+        (None, Err(e)) => return fail(e),
+        (None, Ok(())) => spool.finish(),
+    };
+    let r = tally.finish();
     let out = a
         .out
         .clone()
@@ -91,15 +111,7 @@ pub(super) fn report(a: ReportArgs) -> Exit {
         eprintln!("xunjian: cannot write {}: {e}", csv_path.display());
         return Exit::ReportFailed;
     }
-    let in_period: Vec<_> = findings
-        .into_iter()
-        .filter(|f| accountability::finding_day(f).is_some_and(|d| d >= from && d <= to))
-        .collect();
-    let reviews: Reviews = in_period
-        .iter()
-        .map(|f| (f.finding.fingerprint.clone(), f.review.clone()))
-        .collect();
-    let mut shown = match Findings::from_vec(in_period.into_iter().map(|f| f.finding).collect()) {
+    let mut shown = match spooled {
         Ok(f) => f,
         Err(e) => {
             eprintln!("xunjian: cannot order the findings for the report: {e}");

@@ -176,7 +176,8 @@ fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Computes the report from the stored `findings`, `posts` and `accounts`
-/// (latest registry snapshot, by account key).
+/// (latest registry snapshot, by account key); [`Tally`] does the same
+/// one post and one finding at a time.
 pub fn compute(
     findings: &[StoredFinding],
     posts: &[StoredPostRow],
@@ -186,27 +187,80 @@ pub fn compute(
     today: NaiveDate,
     deadlines: &Deadlines,
 ) -> Accountability {
-    let mut lines: BTreeMap<String, Line> = BTreeMap::new();
-    let key_of = |a: &AccountRef| a.id.clone();
-    let mut by_key: HashMap<String, String> = HashMap::new();
-    for (k, a) in accounts {
-        by_key.insert(k.clone(), key_of(a));
-        lines.insert(key_of(a), Line::for_account(a));
-    }
+    let mut tally = Tally::new(accounts, from, to, today, deadlines);
     for p in posts {
-        let day = p.published_at.map(|t| t.date_naive());
-        if day.is_some_and(|d| d >= from && d <= to) {
-            if let Some(l) = by_key.get(&p.account_key).and_then(|id| lines.get_mut(id)) {
+        tally.post(p);
+    }
+    for f in findings {
+        tally.finding(f);
+    }
+    tally.finish()
+}
+
+/// The report's figures as posts and findings are read: memory for one
+/// line per account, whatever the number of posts and findings.
+pub struct Tally<'a> {
+    lines: BTreeMap<String, Line>,
+    /// Registry id of each account key.
+    by_key: HashMap<String, String>,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+    deadlines: &'a Deadlines,
+}
+
+impl<'a> Tally<'a> {
+    /// An empty tally of the period `from..=to` for `accounts` (latest
+    /// registry snapshot, by account key), overdue as of `today`.
+    pub fn new(
+        accounts: &HashMap<String, AccountRef>,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+        deadlines: &'a Deadlines,
+    ) -> Tally<'a> {
+        let mut lines = BTreeMap::new();
+        let mut by_key = HashMap::new();
+        for (k, a) in accounts {
+            by_key.insert(k.clone(), a.id.clone());
+            lines.insert(a.id.clone(), Line::for_account(a));
+        }
+        Tally {
+            lines,
+            by_key,
+            from,
+            to,
+            today,
+            deadlines,
+        }
+    }
+
+    /// Whether `day` is in the period.
+    pub fn in_period(&self, day: Option<NaiveDate>) -> bool {
+        day.is_some_and(|d| d >= self.from && d <= self.to)
+    }
+
+    /// Counts a stored post published in the period for its account.
+    pub fn post(&mut self, p: &StoredPostRow) {
+        if self.in_period(p.published_at.map(|t| t.date_naive())) {
+            if let Some(l) = self
+                .by_key
+                .get(&p.account_key)
+                .and_then(|id| self.lines.get_mut(id))
+            {
                 l.posts += 1;
             }
         }
     }
-    for f in findings {
-        if !finding_day(f).is_some_and(|d| d >= from && d <= to) {
-            continue;
+
+    /// Counts a stored finding of the period (others are ignored).
+    pub fn finding(&mut self, f: &StoredFinding) {
+        if !self.in_period(finding_day(f)) {
+            return;
         }
         let a = &f.finding.account;
-        let l = lines
+        let l = self
+            .lines
             .entry(a.id.clone())
             .or_insert_with(|| Line::for_account(a));
         l.findings += 1;
@@ -227,42 +281,47 @@ pub fn compute(
         ) {
             l.violations += 1;
         }
-        if f.review.status.is_open() && deadline(f, deadlines).is_some_and(|d| today > d) {
+        if f.review.status.is_open() && deadline(f, self.deadlines).is_some_and(|d| self.today > d)
+        {
             l.overdue += 1;
         }
     }
-    let mut units: BTreeMap<String, UnitBlock> = BTreeMap::new();
-    for (_, l) in lines {
-        let b = units.entry(l.unit.clone()).or_insert_with(|| UnitBlock {
-            unit: Line {
-                unit: l.unit.clone(),
-                ..Line::default()
-            },
-            accounts: Vec::new(),
-        });
-        b.unit.add(&l);
-        b.accounts.push(l);
-    }
-    let mut total = Line {
-        unit: "合计".into(),
-        ..Line::default()
-    };
-    let units: Vec<UnitBlock> = units
-        .into_values()
-        .map(|mut b| {
-            b.unit.account = names(b.accounts.iter().map(|a| a.account.as_str()));
-            b.unit.leaders = names(b.accounts.iter().map(|a| a.leaders.as_str()));
-            b.unit.admins = names(b.accounts.iter().map(|a| a.admins.as_str()));
-            total.add(&b.unit);
-            b
-        })
-        .collect();
-    Accountability {
-        from,
-        to,
-        today,
-        units,
-        total,
+
+    /// The report: per unit, its accounts, and the total.
+    pub fn finish(self) -> Accountability {
+        let mut units: BTreeMap<String, UnitBlock> = BTreeMap::new();
+        for (_, l) in self.lines {
+            let b = units.entry(l.unit.clone()).or_insert_with(|| UnitBlock {
+                unit: Line {
+                    unit: l.unit.clone(),
+                    ..Line::default()
+                },
+                accounts: Vec::new(),
+            });
+            b.unit.add(&l);
+            b.accounts.push(l);
+        }
+        let mut total = Line {
+            unit: "合计".into(),
+            ..Line::default()
+        };
+        let units: Vec<UnitBlock> = units
+            .into_values()
+            .map(|mut b| {
+                b.unit.account = names(b.accounts.iter().map(|a| a.account.as_str()));
+                b.unit.leaders = names(b.accounts.iter().map(|a| a.leaders.as_str()));
+                b.unit.admins = names(b.accounts.iter().map(|a| a.admins.as_str()));
+                total.add(&b.unit);
+                b
+            })
+            .collect();
+        Accountability {
+            from: self.from,
+            to: self.to,
+            today: self.today,
+            units,
+            total,
+        }
     }
 }
 

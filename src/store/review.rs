@@ -237,8 +237,9 @@ impl SqliteStore {
         Ok(out.into_iter().map(|(k, (_, a))| (k, a)).collect())
     }
 
-    /// Every stored post's account and publication time (for period counts).
-    pub fn stored_posts(&self) -> Result<Vec<StoredPostRow>, StoreError> {
+    /// Calls `each` for every stored post's account and publication time,
+    /// one at a time. Cost: one pass over `posts`.
+    pub fn each_stored_post(&self, mut each: impl FnMut(StoredPostRow)) -> Result<(), StoreError> {
         let mut stmt = self
             .connection()
             .prepare("SELECT account_key, published_at FROM posts")
@@ -251,9 +252,11 @@ impl SqliteStore {
                     published_at: t.and_then(|t| parse_time(&t).ok().flatten()),
                 })
             })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| err("cannot read posts", e))?;
-        Ok(rows)
+        for row in rows {
+            each(row.map_err(|e| err("cannot read posts", e))?);
+        }
+        Ok(())
     }
 
     /// The review state of each of `fingerprints` known to the database

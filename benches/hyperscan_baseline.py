@@ -2,13 +2,14 @@
 """Hyperscan baseline for benches/compare.sh: the same keywords over the same
 corpus, counting every (overlapping) match, one thread, no normalization.
 
-    python3 benches/hyperscan_baseline.py KEYWORDS.txt CORPUS.txt [--repeat N]
+    python3 benches/hyperscan_baseline.py KEYWORDS.txt CORPUS.txt [--repeat N] [--only NAME]
 
 Two measurements, both timing only the scan (best of --repeat runs):
 - `hs_whole`:    one `Database.scan` call over the whole corpus buffer;
 - `hs_per_post`: one call per post (line), as a per-post service would.
 Each prints `RESULT NAME MIB_PER_S POSTS_PER_S SECONDS 1.00 MATCHES` for the
-script. Exits with status 3 and a message when the `hyperscan` module is
+script; `--only NAME` runs one of them (compare.sh times `hs_whole` in turns
+with the engine). Exits with status 3 and a message when the `hyperscan` module is
 missing (`pip install hyperscan`), so the caller can skip the column.
 
 Cost: the Python binding calls back into Python once per match, so the
@@ -32,6 +33,7 @@ def main():
     ap.add_argument("keywords")
     ap.add_argument("corpus")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=["hs_whole", "hs_per_post"])
     a = ap.parse_args()
 
     with open(a.keywords, "rb") as f:
@@ -64,6 +66,8 @@ def main():
                 db.scan(line, match_event_handler=on_match)
 
     for name, run in (("hs_whole", whole), ("hs_per_post", per_post)):
+        if a.only and name != a.only:
+            continue
         best = float("inf")
         matches = 0
         for _ in range(max(1, a.repeat)):

@@ -80,32 +80,34 @@ pub fn post_ref(post: &Post) -> PostRef {
 /// [`SNIPPET_CONTEXT`] characters each side, line breaks and tabs turned
 /// into spaces, `…` where it was cut.
 pub fn snippet(text: &str, start: usize, end: usize) -> String {
-    let before: Vec<char> = text[..start]
-        .chars()
-        .rev()
-        .take(SNIPPET_CONTEXT + 1)
-        .collect();
-    let after: Vec<char> = text[end..].chars().take(SNIPPET_CONTEXT + 1).collect();
-    let mut out = String::new();
-    if before.len() > SNIPPET_CONTEXT {
+    // Where the context starts and ends, in bytes, and whether text was
+    // cut there: one pass over the context, one allocation.
+    let (from, cut_before) = match text[..start].char_indices().rev().nth(SNIPPET_CONTEXT - 1) {
+        Some((i, _)) => (i, i > 0),
+        None => (0, false),
+    };
+    let (to, cut_after) = match text[end..].char_indices().nth(SNIPPET_CONTEXT) {
+        Some((i, _)) => (end + i, true),
+        None => (text.len(), false),
+    };
+    let mut out = String::with_capacity(to - from + 6);
+    if cut_before {
         out.push('…');
     }
-    out.extend(before.iter().take(SNIPPET_CONTEXT).rev());
-    out.push_str(&text[start..end]);
-    out.extend(after.iter().take(SNIPPET_CONTEXT));
-    if after.len() > SNIPPET_CONTEXT {
+    out.extend(text[from..to].chars().map(|c| {
+        if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+            ' '
+        } else {
+            c
+        }
+    }));
+    if cut_after {
         out.push('…');
     }
-    out.chars()
-        .map(|c| {
-            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
+    out
 }
+
+const _: () = assert!(SNIPPET_CONTEXT > 0, "a snippet keeps some context");
 
 /// Groups a post's hits into findings: one per (rule, normalized match),
 /// reporting the first occurrence (title before body) and the count.
@@ -254,6 +256,50 @@ mod tests {
             c1,
             comment_fingerprint("weibo", "123", "p1", "c1", "r.x", "赌博")
         );
+    }
+
+    /// The snippet as first written (two character vectors, then a
+    /// second pass): the reference for the one-pass [`snippet`].
+    fn snippet_reference(text: &str, start: usize, end: usize) -> String {
+        let before: Vec<char> = text[..start]
+            .chars()
+            .rev()
+            .take(SNIPPET_CONTEXT + 1)
+            .collect();
+        let after: Vec<char> = text[end..].chars().take(SNIPPET_CONTEXT + 1).collect();
+        let mut out = String::new();
+        if before.len() > SNIPPET_CONTEXT {
+            out.push('…');
+        }
+        out.extend(before.iter().take(SNIPPET_CONTEXT).rev());
+        out.push_str(&text[start..end]);
+        out.extend(after.iter().take(SNIPPET_CONTEXT));
+        if after.len() > SNIPPET_CONTEXT {
+            out.push('…');
+        }
+        out.chars()
+            .map(|c| {
+                if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn snippet_equals_the_reference(
+            text in "[a-z赌博\n\t\u{2028}…一二 ]{0,60}",
+            a in 0usize..70,
+            b in 0usize..70,
+        ) {
+            let chars: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let (a, b) = (chars[a % chars.len()], chars[b % chars.len()]);
+            let (start, end) = (a.min(b), a.max(b));
+            proptest::prop_assert_eq!(snippet(&text, start, end), snippet_reference(&text, start, end));
+        }
     }
 
     #[test]

@@ -123,6 +123,23 @@ fn fingerprints(r: &Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// How many posts a scan report's accounts scanned from their stored text.
+fn posts_from_store(r: &Value) -> u64 {
+    r["run"]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["posts_from_store"].as_u64().unwrap())
+        .sum()
+}
+
+/// A copy of the shipped rule packs in the demo's folder, to edit.
+fn own_rules(demo: &Demo) -> PathBuf {
+    let rules = demo.path("rules");
+    copy_dir(&root().join("rules"), &rules);
+    rules
+}
+
 fn append_post(demo: &Demo, file: &str, line: &str) {
     use std::io::Write;
     let mut f = fs::OpenOptions::new()
@@ -307,8 +324,7 @@ fn rescan_keeps_review_status_and_duplicates_nothing() {
 #[test]
 fn changed_rules_rescan_stored_posts_on_request() {
     let demo = Demo::new();
-    let rules = demo.path("rules");
-    copy_dir(&root().join("rules"), &rules);
+    let rules = own_rules(&demo);
     let rules_arg = ["--rules", rules.to_str().unwrap()];
     demo.scan(&rules_arg);
     // A new rule version with one more keyword that occurs in ordinary posts.
@@ -333,12 +349,7 @@ fn changed_rules_rescan_stored_posts_on_request() {
     let (o, r) = demo.scan(&[&rules_arg[..], &["--rescan-changed-rules"]].concat());
     assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
     assert_eq!(summary(&r, "posts_scanned"), 300);
-    let from_store: u64 = r["run"]["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["posts_from_store"].as_u64().unwrap())
-        .sum();
+    let from_store = posts_from_store(&r);
     assert_eq!(
         from_store, 36,
         "jyj-wechat's posts were scanned from their stored text"
@@ -359,8 +370,7 @@ fn changed_rules_rescan_pages_through_an_account_of_several_batches() {
     // next page read while the one before is recorded. Each post is scanned
     // once, none is left behind, and the findings are those of the first run.
     let demo = Demo::new();
-    let rules = demo.path("rules");
-    copy_dir(&root().join("rules"), &rules);
+    let rules = own_rules(&demo);
     let rules_arg = ["--rules", rules.to_str().unwrap()];
     append_many(&demo, 5000);
     let export = demo.path("demo/posts/jyj-weibo.jsonl");
@@ -379,12 +389,7 @@ fn changed_rules_rescan_pages_through_an_account_of_several_batches() {
     let (o, r2) = demo.scan(&rescan);
     assert_eq!(code(&o), 0, "no new findings: {}", stderr(&o));
     assert_eq!(summary(&r2, "posts_scanned"), 5300, "each post once");
-    let from_store: u64 = r2["run"]["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["posts_from_store"].as_u64().unwrap())
-        .sum();
+    let from_store = posts_from_store(&r2);
     assert_eq!(from_store, in_export);
     assert_eq!(fingerprints(&r2), fingerprints(&r1));
     assert_eq!(summary(&r2, "findings_new"), 0);

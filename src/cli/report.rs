@@ -7,13 +7,12 @@ use std::path::PathBuf;
 use chrono::{Datelike, NaiveDate};
 use clap::Args;
 
-use super::review::day;
+use super::review::{day, Gathered};
 use super::{fail, DbArg, Exit};
-use crate::model::{ReviewStatus, Reviews};
+use crate::model::ReviewStatus;
 use crate::report::accountability::{self, Deadlines};
 use crate::report::html::{self, Page, Section};
 use crate::report::{self, Redact};
-use crate::spool::{FindingSpool, SpoolOptions};
 use crate::store::Store;
 
 #[derive(Args, Debug)]
@@ -75,28 +74,20 @@ pub(super) fn report(a: ReportArgs) -> Exit {
     // Posts and findings are counted as they are read; the period's
     // findings go to a spool, so memory does not grow with the database.
     let mut tally = accountability::Tally::new(&accounts, from, to, today, &deadlines);
-    let mut spool = FindingSpool::new(SpoolOptions::default());
-    let mut reviews = Reviews::new();
-    let mut spool_failed = None;
+    let mut gathered = Gathered::new();
     let read = store.each_stored_post(|p| tally.post(&p)).and_then(|()| {
         store.each_stored_finding(|f| {
             tally.finding(&f);
             if !tally.in_period(accountability::finding_day(&f)) {
                 return Ok(());
             }
-            reviews.insert(f.finding.fingerprint.clone(), f.review);
-            spool.push(f.finding).map_err(|e| {
-                let message = e.to_string();
-                spool_failed = Some(e);
-                crate::store::StoreError(message)
-            })
+            gathered.add(f).map_err(crate::store::StoreError)
         })
     });
-    let spooled = match (spool_failed, read) {
-        (Some(e), _) => Err(e),
-        (None, Err(e)) => return fail(e),
-        (None, Ok(())) => spool.finish(),
-    };
+    if let (Err(e), false) = (read, gathered.failed()) {
+        return fail(e);
+    }
+    let spooled = gathered.finish();
     let r = tally.finish();
     let out = a
         .out
@@ -111,8 +102,8 @@ pub(super) fn report(a: ReportArgs) -> Exit {
         eprintln!("xunjian: cannot write {}: {e}", csv_path.display());
         return Exit::ReportFailed;
     }
-    let mut shown = match spooled {
-        Ok(f) => f,
+    let (mut shown, reviews) = match spooled {
+        Ok(g) => g,
         Err(e) => {
             eprintln!("xunjian: cannot order the findings for the report: {e}");
             return Exit::ReportFailed;

@@ -9,7 +9,7 @@ use super::{fail, DbArg, Exit};
 use crate::model::{Category, ReviewStatus, Reviews, Severity};
 use crate::report::{self, Lang, Redact};
 use crate::review::{self, RowOutcome};
-use crate::spool::{FindingSpool, SpoolOptions};
+use crate::spool::{FindingSpool, Findings, SpoolOptions};
 use crate::store::review::{ReviewChange, StoredFinding};
 use crate::store::sqlite::SqliteStore;
 
@@ -145,6 +145,52 @@ impl FindingFilter {
     }
 }
 
+/// Stored findings gathered for a report as they are read: spooled in
+/// report order (sorted chunks on disk) with their review states, so memory
+/// holds one chunk and the states, not every finding.
+pub(super) struct Gathered {
+    spool: FindingSpool,
+    reviews: Reviews,
+    /// The spool's first write error: the read stops there, and
+    /// [`Gathered::finish`] returns it.
+    failed: Option<std::io::Error>,
+}
+
+impl Gathered {
+    /// Nothing gathered yet.
+    pub(super) fn new() -> Gathered {
+        Gathered {
+            spool: FindingSpool::new(SpoolOptions::default()),
+            reviews: Reviews::new(),
+            failed: None,
+        }
+    }
+
+    /// Adds a finding and its review state; on a spool write error, keeps
+    /// it and returns its message, to stop the read.
+    pub(super) fn add(&mut self, f: StoredFinding) -> Result<(), String> {
+        self.reviews.insert(f.finding.fingerprint.clone(), f.review);
+        self.spool.push(f.finding).map_err(|e| {
+            let message = e.to_string();
+            self.failed = Some(e);
+            message
+        })
+    }
+
+    /// Whether a spool write failed (and so stopped the read).
+    pub(super) fn failed(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    /// The findings in report order and their review states.
+    pub(super) fn finish(self) -> std::io::Result<(Findings, Reviews)> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        Ok((self.spool.finish()?, self.reviews))
+    }
+}
+
 /// `xunjian review`.
 pub(super) fn run(c: ReviewCommand) -> Exit {
     match c {
@@ -158,30 +204,13 @@ fn export(a: ExportArgs) -> Exit {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    // The findings go to a spool as they are read (sorted chunks on disk),
-    // so the export holds one chunk and the review states, not every finding.
-    let mut spool = FindingSpool::new(SpoolOptions::default());
-    let mut reviews = Reviews::new();
-    let mut spool_failed = None;
-    let selected = a.filter.each(&mut store, |f| {
-        reviews.insert(f.finding.fingerprint.clone(), f.review);
-        spool.push(f.finding).map_err(|e| {
-            let message = e.to_string();
-            spool_failed = Some(e);
-            message
-        })
-    });
-    let spooled = match spool_failed {
-        Some(e) => Err(e),
-        None => {
-            if let Err(e) = selected {
-                return fail(e);
-            }
-            spool.finish()
-        }
-    };
-    let mut findings = match spooled {
-        Ok(f) => f,
+    let mut gathered = Gathered::new();
+    let selected = a.filter.each(&mut store, |f| gathered.add(f));
+    if let (Err(e), false) = (selected, gathered.failed()) {
+        return fail(e);
+    }
+    let (mut findings, reviews) = match gathered.finish() {
+        Ok(g) => g,
         Err(e) => {
             eprintln!(
                 "xunjian: cannot order the findings for {}: {e}",

@@ -359,6 +359,9 @@ impl FusedMatcher {
         s.repeated = false;
         s.spans.clear();
         let mut state = self.automaton.start();
+        // The root's transition on the last symbol read
+        // ([`CharAutomaton::next_after`]).
+        let mut last_root = state;
         // Where the current segment starts: no word crosses a break.
         let mut segment = 0usize;
         let mut facts = ScanFacts::default();
@@ -407,7 +410,7 @@ impl FusedMatcher {
                         facts.triggers += 1;
                         numerals = (numerals + w.chars().count() as u32) | NUMERAL_SEEN;
                         facts.numeral_number |= numerals & !NUMERAL_SEEN >= 4;
-                        state =
+                        (state, last_root) =
                             self.feed_str(state, s, &w, &mut facts, &mut run, (at, i), &mut found);
                         self.emit(text, segment, at, i, state, s, &mut found);
                     }
@@ -422,7 +425,15 @@ impl FusedMatcher {
                 // The fast path: one compact character, no digit, numeral
                 // or trigger.
                 run.len = 0;
-                state = self.feed_one(text, (segment, at, i), state, both, s, &mut found);
+                state = self.feed_one(
+                    text,
+                    (segment, at, i),
+                    (state, last_root),
+                    both,
+                    s,
+                    &mut found,
+                );
+                last_root = State::from_bits((both >> 32) as u32);
                 continue;
             }
             facts.triggers += (e >> 29) & 1;
@@ -436,7 +447,15 @@ impl FusedMatcher {
                 K_ONE => {
                     // Digit runs: a character without digits ends one.
                     facts.count_run(&mut run, digits, (at, i), self.span_min, &mut s.spans);
-                    state = self.feed_one(text, (segment, at, i), state, both, s, &mut found);
+                    state = self.feed_one(
+                        text,
+                        (segment, at, i),
+                        (state, last_root),
+                        both,
+                        s,
+                        &mut found,
+                    );
+                    last_root = State::from_bits((both >> 32) as u32);
                 }
                 K_SKIP => {}
                 K_BREAK => {
@@ -449,7 +468,8 @@ impl FusedMatcher {
                     let w = compact_table()[cp as usize].as_deref().unwrap_or_default();
                     numerals = (numerals + w.chars().count() as u32) | NUMERAL_SEEN;
                     facts.numeral_number |= numerals & !NUMERAL_SEEN >= 4;
-                    state = self.feed_str(state, s, w, &mut facts, &mut run, (at, i), &mut found);
+                    (state, last_root) =
+                        self.feed_str(state, s, w, &mut facts, &mut run, (at, i), &mut found);
                     self.emit(text, segment, at, i, state, s, &mut found);
                 }
             }
@@ -461,15 +481,16 @@ impl FusedMatcher {
 
     /// Feeds the original character `at..end` of the segment starting at
     /// `segment`, one compact character whose table entry is `both` (its
-    /// [`Entry`], and its root transition in the high half): settles the
-    /// waiting hits, steps the automaton, reports the words ending there.
-    /// Returns the automaton's state.
+    /// [`Entry`], and its root transition in the high half) to the
+    /// automaton in `state`, whose last symbol's root transition is
+    /// `last_root`: settles the waiting hits, steps the automaton, reports
+    /// the words ending there. Returns the automaton's state.
     #[inline(always)]
     fn feed_one(
         &self,
         text: &str,
         (segment, at, end): (usize, usize, usize),
-        state: State,
+        (state, last_root): (State, State),
         both: u64,
         s: &mut FusedScratch,
         found: &mut impl FnMut(WordHit),
@@ -479,15 +500,17 @@ impl FusedMatcher {
             // One compact character: its first class is its last.
             settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), found);
         }
-        let state =
-            self.automaton
-                .next_or(state, e & SYMBOL, State::from_bits((both >> 32) as u32));
+        let root_next = State::from_bits((both >> 32) as u32);
+        let state = self
+            .automaton
+            .next_after(state, e & SYMBOL, root_next, last_root);
         self.emit(text, segment, at, end, state, s, found);
         state
     }
 
     /// Feeds a character that folds to several compact characters `w` (or
-    /// lies outside the BMP): the slow path. Returns the automaton's state.
+    /// lies outside the BMP): the slow path. Returns the automaton's state
+    /// and the root's transition on the last symbol read.
     #[allow(clippy::too_many_arguments)]
     #[cold]
     fn feed_str(
@@ -499,16 +522,19 @@ impl FusedMatcher {
         run: &mut DigitRun,
         span: (usize, usize),
         found: &mut impl FnMut(WordHit),
-    ) -> State {
+    ) -> (State, State) {
         facts.count_run(run, ascii_digits(w), span, self.span_min, &mut s.spans);
         facts.repeated |= !w.is_ascii();
         // The first compact character of this original character decides
         // the pending hits' boundaries.
         settle(&mut s.pending, edge(w.chars().next()), found);
+        let mut last_root = state;
         for c in w.chars() {
-            state = self.automaton.next(state, self.automaton.symbol(c));
+            let sym = self.automaton.symbol(c);
+            state = self.automaton.next(state, sym);
+            last_root = self.automaton.root_next(sym);
         }
-        state
+        (state, last_root)
     }
 
     /// Reports the words ending in `state` (if any) at the original
@@ -717,6 +743,32 @@ mod tests {
             "an expansion (株) is read"
         );
         assert_eq!(hits(&["赌博"], "𠀀赌博𠀀"), vec!["赌博"]);
+    }
+
+    /// A character that folds to several (`㍻`: 平成) leaves the automaton
+    /// in a state whose failure link is the root's transition on its last
+    /// compact character: the next character that misses must fall back to
+    /// that character's state (`成` then `功`), not to the root.
+    #[test]
+    fn a_miss_after_a_character_folding_to_several_falls_back_to_its_last() {
+        let (orig, w) = compact_table()
+            .iter()
+            .enumerate()
+            .find_map(|(cp, w)| {
+                let w = w.as_deref()?;
+                let c = char::from_u32(cp as u32)?;
+                (w.chars().count() == 2 && w.chars().all(is_han)).then(|| (c, w.to_string()))
+            })
+            .expect("a character that folds to two Han characters");
+        let (first, last): (String, String) = (w[..3].into(), w[3..].into());
+        let continuing = format!("{first}{last}甲");
+        let from_last = format!("{last}乙");
+        let text = format!("{orig}乙");
+        assert_eq!(
+            hits(&[&continuing, &from_last], &text),
+            vec![text.clone()],
+            "words {continuing} and {from_last} in {text}"
+        );
     }
 
     #[test]

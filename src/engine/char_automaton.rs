@@ -565,8 +565,7 @@ mod tests {
             seed ^= seed << 17;
             seed % n
         };
-        let letter =
-            |next_rand: &mut dyn FnMut(u64) -> u64| char::from(b'a' + next_rand(5) as u8);
+        let letter = |next_rand: &mut dyn FnMut(u64) -> u64| char::from(b'a' + next_rand(5) as u8);
         let mut shortcuts = 0;
         for _ in 0..200 {
             let words: Vec<String> = (0..1 + next_rand(12))

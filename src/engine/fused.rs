@@ -91,7 +91,9 @@ const TRIGGER: u32 = 1 << 29;
 const NUMERAL: u32 = 1 << 26;
 const NUMERAL_RESET: u32 = 1 << 30;
 /// The bits that send a character off the scan's fast path: anything but
-/// one compact character, digits, numerals, triggers.
+/// one compact character, digits, numerals, triggers. The fast path also
+/// takes only characters with [`NUMERAL_RESET`] (letters and Han
+/// characters), so it resets the numeral count without a test.
 const SLOW: u32 = 3 << KIND_SHIFT | 3 << DIGITS_SHIFT | NUMERAL | TRIGGER;
 /// In the scan's numeral count: a numeral was seen since the last reset.
 const NUMERAL_SEEN: u32 = 1 << 31;
@@ -419,12 +421,12 @@ impl FusedMatcher {
             };
             let both = self.table[cp as usize & 0xFFFF];
             let e = both as Entry;
-            // A letter or Han character (not a numeral) resets the numeral count.
-            numerals &= 0u32.wrapping_sub(u32::from(e & NUMERAL_RESET == 0));
-            if e & SLOW == 0 {
-                // The fast path: one compact character, no digit, numeral
-                // or trigger.
+            if e & (SLOW | NUMERAL_RESET) == NUMERAL_RESET {
+                // The fast path: one compact character, a letter or a Han
+                // character (which ends a written-out number), no digit,
+                // numeral or trigger.
                 run.len = 0;
+                numerals = 0;
                 state = self.feed_one(
                     text,
                     (segment, at, i),
@@ -436,6 +438,8 @@ impl FusedMatcher {
                 last_root = State::from_bits((both >> 32) as u32);
                 continue;
             }
+            // A letter or Han character (not a numeral) resets the numeral count.
+            numerals &= 0u32.wrapping_sub(u32::from(e & NUMERAL_RESET == 0));
             facts.triggers += (e >> 29) & 1;
             let digits = (e >> DIGITS_SHIFT) & 3;
             numerals += digits;
@@ -815,6 +819,23 @@ mod tests {
         assert!(facts(&["赌博"], "赌*赌博").repeated);
         assert!(!facts(&["赌博"], "哈哈赌博").repeated, "哈 is in no word");
         assert!(!facts(&["赌博"], "赌。赌博").repeated);
+    }
+
+    /// A number written in numerals is four numerals or digits with at
+    /// least one numeral, and a Han character or a letter between them
+    /// starts the count again, whether it is in a word or not.
+    #[test]
+    fn a_han_character_or_a_letter_ends_a_numeral_number() {
+        let number = |text: &str| facts(&["赌博"], text).numeral_number;
+        assert!(number("电话一三八一"));
+        assert!(number("hs八八九九"));
+        assert!(number("一二 三-四"), "noise does not end it");
+        assert!(number("一二34"), "digits count");
+        assert!(!number("1234"), "no numeral");
+        assert!(!number("一二中三四"), "中 is in no word");
+        assert!(!number("一二赌三四"), "赌 is in a word");
+        assert!(!number("一二a三四"));
+        assert!(!number("大家一起来，第一名"));
     }
 
     #[test]

@@ -583,8 +583,9 @@ impl FusedMatcher {
                 s.repeated = true;
                 continue;
             }
-            let (start, before) = self.locate(text, segment, end, self.automaton.length(word));
             let (word_first, word_last) = self.edges[word as usize];
+            let len = self.automaton.length(word);
+            let (start, before) = self.locate(text, segment, end, len, word_first != Edge::None);
             if word_first != Edge::None && before == word_first {
                 continue;
             }
@@ -603,11 +604,19 @@ impl FusedMatcher {
 
     /// Where a word of `len` compact characters ending at byte `end` of
     /// `text` starts: the original character holding its first compact
-    /// character (walking back, never before `segment`), and the ASCII
-    /// class of the compact character before the word (`Edge::None` at the
-    /// start of a segment). Costs a few character decodes; runs once per hit.
+    /// character (walking back, never before `segment`), and, when `before`
+    /// asks for it, the ASCII class of the compact character before the
+    /// word (`Edge::None` at the start of a segment, and when not asked).
+    /// Costs a few character decodes; runs once per hit.
     #[cold]
-    fn locate(&self, text: &str, segment: usize, end: usize, len: u32) -> (usize, Edge) {
+    fn locate(
+        &self,
+        text: &str,
+        segment: usize,
+        end: usize,
+        len: u32,
+        before: bool,
+    ) -> (usize, Edge) {
         let bytes = text.as_bytes();
         let back = |mut p: usize| {
             p -= 1;
@@ -627,6 +636,9 @@ impl FusedMatcher {
                 return (pos, last);
             }
             if seen == len {
+                if !before {
+                    return (pos, Edge::None);
+                }
                 let mut p = pos;
                 while p > segment {
                     p = back(p);

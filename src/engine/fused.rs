@@ -9,7 +9,9 @@
 //! construction), the same overlapping semantics, the same ASCII word
 //! boundaries, hits in original byte offsets. A hit (rare) finds its first
 //! character by walking back over the original text, so the loop keeps no
-//! record of the characters it has read. [`super::matcher::Matcher`] runs
+//! record of the characters it has read; a hit ending in an ASCII letter or
+//! digit is checked against the character after it once the text is read,
+//! so the loop spends nothing on that either. [`super::matcher::Matcher`] runs
 //! its keyword pass through it; the scan also returns [`ScanFacts`] (digit
 //! runs, trigger characters, repeated characters) and, on request, the
 //! spans of long digit runs, so the matcher builds the normalized views only
@@ -207,11 +209,14 @@ impl std::fmt::Debug for FusedOptions<'_> {
 }
 
 /// Per-thread working memory of [`FusedMatcher::scan`]: the hits waiting
-/// for the next character's word-boundary check. Reuse it across texts.
+/// for the word-boundary check against the character after them. Reuse it
+/// across texts.
 #[derive(Debug, Default)]
 pub struct FusedScratch {
     /// Hits whose last character is an ASCII letter or digit: they stand
-    /// only if the next compact character is not of the same class.
+    /// only if the next compact character is not of the same class, which
+    /// the scan checks at the end of the text (so the loop spends nothing
+    /// on them).
     pending: Vec<(WordHit, Edge)>,
     /// The spans [`FusedOptions::digit_spans`] asks for, in text order.
     spans: Vec<(u32, u32)>,
@@ -399,7 +404,6 @@ impl FusedMatcher {
                 match classify(c) {
                     CharClass::Break => {
                         run.len = 0;
-                        settle(&mut s.pending, Edge::None, &mut found);
                         state = self.automaton.start();
                         segment = i;
                     }
@@ -413,7 +417,7 @@ impl FusedMatcher {
                         numerals = (numerals + w.chars().count() as u32) | NUMERAL_SEEN;
                         facts.numeral_number |= numerals & !NUMERAL_SEEN >= 4;
                         (state, last_root) =
-                            self.feed_str(state, s, &w, &mut facts, &mut run, (at, i), &mut found);
+                            self.feed_str(state, s, &w, &mut facts, &mut run, (at, i));
                         self.emit(text, segment, at, i, state, s, &mut found);
                     }
                 }
@@ -464,7 +468,6 @@ impl FusedMatcher {
                 K_SKIP => {}
                 K_BREAK => {
                     run.len = 0;
-                    settle(&mut s.pending, Edge::None, &mut found);
                     state = self.automaton.start();
                     segment = i;
                 }
@@ -472,13 +475,16 @@ impl FusedMatcher {
                     let w = compact_table()[cp as usize].as_deref().unwrap_or_default();
                     numerals = (numerals + w.chars().count() as u32) | NUMERAL_SEEN;
                     facts.numeral_number |= numerals & !NUMERAL_SEEN >= 4;
-                    (state, last_root) =
-                        self.feed_str(state, s, w, &mut facts, &mut run, (at, i), &mut found);
+                    (state, last_root) = self.feed_str(state, s, w, &mut facts, &mut run, (at, i));
                     self.emit(text, segment, at, i, state, s, &mut found);
                 }
             }
         }
-        settle(&mut s.pending, Edge::None, &mut found);
+        for (hit, last) in s.pending.drain(..) {
+            if self.next_edge(text, hit.end as usize) != last {
+                found(hit);
+            }
+        }
         facts.repeated |= s.repeated;
         facts
     }
@@ -487,8 +493,8 @@ impl FusedMatcher {
     /// `segment`, one compact character whose table entry is `both` (its
     /// [`Entry`], and its root transition in the high half) to the
     /// automaton in `state`, whose last symbol's root transition is
-    /// `last_root`: settles the waiting hits, steps the automaton, reports
-    /// the words ending there. Returns the automaton's state.
+    /// `last_root`: steps the automaton, reports the words ending there.
+    /// Returns the automaton's state.
     #[inline(always)]
     fn feed_one(
         &self,
@@ -500,10 +506,6 @@ impl FusedMatcher {
         found: &mut impl FnMut(WordHit),
     ) -> State {
         let e = both as Entry;
-        if !s.pending.is_empty() {
-            // One compact character: its first class is its last.
-            settle(&mut s.pending, edge_of_bits(e >> EDGE_SHIFT), found);
-        }
         let root_next = State::from_bits((both >> 32) as u32);
         let state = self
             .automaton
@@ -515,7 +517,6 @@ impl FusedMatcher {
     /// Feeds a character that folds to several compact characters `w` (or
     /// lies outside the BMP): the slow path. Returns the automaton's state
     /// and the root's transition on the last symbol read.
-    #[allow(clippy::too_many_arguments)]
     #[cold]
     fn feed_str(
         &self,
@@ -525,13 +526,9 @@ impl FusedMatcher {
         facts: &mut ScanFacts,
         run: &mut DigitRun,
         span: (usize, usize),
-        found: &mut impl FnMut(WordHit),
     ) -> (State, State) {
         facts.count_run(run, ascii_digits(w), span, self.span_min, &mut s.spans);
         facts.repeated |= !w.is_ascii();
-        // The first compact character of this original character decides
-        // the pending hits' boundaries.
-        settle(&mut s.pending, edge(w.chars().next()), found);
         let mut last_root = state;
         for c in w.chars() {
             let sym = self.automaton.symbol(c);
@@ -545,7 +542,7 @@ impl FusedMatcher {
     /// character `at..end` of `text`, whose current segment (no break
     /// inside) starts at byte `segment`: a word whose last compact
     /// character is an ASCII letter or digit waits in `s.pending` for the
-    /// next character.
+    /// end of the scan, which checks the character after it.
     /// The test is inlined at every call; the reporting (rare) is not.
     #[allow(clippy::too_many_arguments)]
     #[inline]
@@ -629,7 +626,7 @@ impl FusedMatcher {
         let mut seen = 0u32;
         while pos > segment {
             pos = back(pos);
-            let (n, last) = self.compact_info(text, pos);
+            let (n, _, last) = self.compact_info(text, pos);
             seen += n;
             if seen > len {
                 // The word starts inside this character's compact characters.
@@ -642,7 +639,7 @@ impl FusedMatcher {
                 let mut p = pos;
                 while p > segment {
                     p = back(p);
-                    let (n, last) = self.compact_info(text, p);
+                    let (n, _, last) = self.compact_info(text, p);
                     if n > 0 {
                         return (pos, last);
                     }
@@ -655,38 +652,51 @@ impl FusedMatcher {
     }
 
     /// How many compact characters the original character at byte `at`
-    /// folds to, and the ASCII class of the last one.
-    fn compact_info(&self, text: &str, at: usize) -> (u32, Edge) {
-        let Some(c) = text[at..].chars().next() else {
-            return (0, Edge::None);
-        };
+    /// folds to, and the ASCII class of the first and of the last one.
+    fn compact_info(&self, text: &str, at: usize) -> (u32, Edge, Edge) {
+        text[at..]
+            .chars()
+            .next()
+            .map_or((0, Edge::None, Edge::None), |c| self.compact_edges(c))
+    }
+
+    /// [`FusedMatcher::compact_info`] of the character `c`.
+    fn compact_edges(&self, c: char) -> (u32, Edge, Edge) {
         let cp = c as usize;
         let w: std::borrow::Cow<'_, str> = if cp < 0x10000 {
             let e = self.table[cp] as Entry;
             match (e >> KIND_SHIFT) & 3 {
-                K_ONE => return (1, edge_of_bits(e >> EDGE_SHIFT)),
-                K_SKIP => return (0, Edge::None),
-                K_BREAK => return (1, Edge::None),
+                K_ONE => {
+                    let class = edge_of_bits(e >> EDGE_SHIFT);
+                    return (1, class, class);
+                }
+                K_SKIP => return (0, Edge::None, Edge::None),
+                K_BREAK => return (1, Edge::None, Edge::None),
                 _ => compact_table()[cp].as_deref().unwrap_or_default().into(),
             }
         } else {
             match classify(c) {
-                CharClass::Break => return (1, Edge::None),
-                CharClass::Noise | CharClass::Drop => return (0, Edge::None),
+                CharClass::Break => return (1, Edge::None, Edge::None),
+                CharClass::Noise | CharClass::Drop => return (0, Edge::None, Edge::None),
                 CharClass::Text => compact_form(c.encode_utf8(&mut [0; 4])).into(),
             }
         };
-        (w.chars().count() as u32, edge(w.chars().next_back()))
+        let count = w.chars().count() as u32;
+        (count, edge(w.chars().next()), edge(w.chars().next_back()))
     }
-}
 
-/// Emits the pending hits whose last edge differs from `next`, the class of
-/// the following compact character, and forgets the rest.
-fn settle(pending: &mut Vec<(WordHit, Edge)>, next: Edge, found: &mut impl FnMut(WordHit)) {
-    for (hit, last) in pending.drain(..) {
-        if last != next {
-            found(hit);
-        }
+    /// The ASCII class of the first compact character after byte `end` of
+    /// `text` (noise skipped; `Edge::None` for a break or the end of the
+    /// text): what a hit ending at `end` must not share with its last
+    /// character. Costs a character decode or a few; runs once per hit on
+    /// an ASCII letter or digit.
+    #[cold]
+    fn next_edge(&self, text: &str, end: usize) -> Edge {
+        text[end..]
+            .chars()
+            .map(|c| self.compact_edges(c))
+            .find(|&(n, _, _)| n > 0)
+            .map_or(Edge::None, |(_, first, _)| first)
     }
 }
 
@@ -800,6 +810,25 @@ mod tests {
         assert!(hits(&["sb"], "sbx").is_empty());
         assert_eq!(hits(&["sb"], "你是sb吗"), vec!["sb"]);
         assert_eq!(hits(&["sb"], "s b!"), vec!["s b"]);
+        assert!(hits(&["sb"], "sb x").is_empty(), "noise before the next letter");
+        assert!(hits(&["110"], "110 -1").is_empty());
+        assert_eq!(hits(&["sb"], "sb。x"), vec!["sb"], "a break ends the word");
+        // A character that folds to several (`㏠`: 1日) is judged by its
+        // first compact character.
+        let (c, _) = compact_table()
+            .iter()
+            .enumerate()
+            .find_map(|(cp, w)| {
+                let w = w.as_deref()?;
+                let first_digit = w.starts_with(|c: char| c.is_ascii_digit());
+                let last_other = w.ends_with(|c: char| !c.is_ascii_alphanumeric());
+                if !(first_digit && last_other) {
+                    return None;
+                }
+                Some((char::from_u32(cp as u32)?, w))
+            })
+            .expect("a character folding to a digit, then something else");
+        assert!(hits(&["110"], &format!("110{c}")).is_empty(), "110{c}");
         assert!(hits(&["110"], "1101").is_empty());
         assert_eq!(hits(&["110"], "拨打110报警"), vec!["110"]);
         // A digit next to a letter word is no boundary problem.

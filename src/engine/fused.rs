@@ -810,7 +810,10 @@ mod tests {
         assert!(hits(&["sb"], "sbx").is_empty());
         assert_eq!(hits(&["sb"], "你是sb吗"), vec!["sb"]);
         assert_eq!(hits(&["sb"], "s b!"), vec!["s b"]);
-        assert!(hits(&["sb"], "sb x").is_empty(), "noise before the next letter");
+        assert!(
+            hits(&["sb"], "sb x").is_empty(),
+            "noise before the next letter"
+        );
         assert!(hits(&["110"], "110 -1").is_empty());
         assert_eq!(hits(&["sb"], "sb。x"), vec!["sb"], "a break ends the word");
         // A character that folds to several (`㏠`: 1日) is judged by its

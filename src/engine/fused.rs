@@ -431,7 +431,7 @@ impl FusedMatcher {
                 // numeral or trigger.
                 run.len = 0;
                 numerals = 0;
-                state = self.feed_one(
+                (state, last_root) = self.feed_one(
                     text,
                     (segment, at, i),
                     (state, last_root),
@@ -439,7 +439,6 @@ impl FusedMatcher {
                     s,
                     &mut found,
                 );
-                last_root = State::from_bits((both >> 32) as u32);
                 continue;
             }
             // A letter or Han character (not a numeral) resets the numeral count.
@@ -455,7 +454,7 @@ impl FusedMatcher {
                 K_ONE => {
                     // Digit runs: a character without digits ends one.
                     facts.count_run(&mut run, digits, (at, i), self.span_min, &mut s.spans);
-                    state = self.feed_one(
+                    (state, last_root) = self.feed_one(
                         text,
                         (segment, at, i),
                         (state, last_root),
@@ -463,7 +462,6 @@ impl FusedMatcher {
                         s,
                         &mut found,
                     );
-                    last_root = State::from_bits((both >> 32) as u32);
                 }
                 K_SKIP => {}
                 K_BREAK => {
@@ -494,7 +492,8 @@ impl FusedMatcher {
     /// [`Entry`], and its root transition in the high half) to the
     /// automaton in `state`, whose last symbol's root transition is
     /// `last_root`: steps the automaton, reports the words ending there.
-    /// Returns the automaton's state.
+    /// Returns the automaton's state and the root's transition on this
+    /// character (the next step's `last_root`).
     #[inline(always)]
     fn feed_one(
         &self,
@@ -504,14 +503,14 @@ impl FusedMatcher {
         both: u64,
         s: &mut FusedScratch,
         found: &mut impl FnMut(WordHit),
-    ) -> State {
+    ) -> (State, State) {
         let e = both as Entry;
         let root_next = State::from_bits((both >> 32) as u32);
         let state = self
             .automaton
             .next_after(state, e & SYMBOL, root_next, last_root);
         self.emit(text, segment, at, end, state, s, found);
-        state
+        (state, root_next)
     }
 
     /// Feeds a character that folds to several compact characters `w` (or

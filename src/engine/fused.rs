@@ -441,6 +441,10 @@ impl FusedMatcher {
                 );
                 continue;
             }
+            if e == K_SKIP << KIND_SHIFT {
+                // Noise (and no trigger): nothing to count, nothing to feed.
+                continue;
+            }
             // A letter or Han character (not a numeral) resets the numeral count.
             numerals &= 0u32.wrapping_sub(u32::from(e & NUMERAL_RESET == 0));
             facts.triggers += (e >> 29) & 1;
@@ -688,7 +692,8 @@ impl FusedMatcher {
     /// `text` (noise skipped; `Edge::None` for a break or the end of the
     /// text): what a hit ending at `end` must not share with its last
     /// character. Costs a character decode or a few; runs once per hit on
-    /// an ASCII letter or digit.
+    /// an ASCII letter or digit (so a run of noise after several such hits
+    /// ending at one place is walked once for each).
     #[cold]
     fn next_edge(&self, text: &str, end: usize) -> Edge {
         text[end..]

@@ -318,6 +318,20 @@ fn gates_find_the_shipped_examples() {
         assert!(!hits.is_empty(), "no hit in {text:?}");
         assert_eq!(hits, all_hits(&open, text), "{text:?}");
     }
+    // Numbers far inside long texts, with as many separators at their ends
+    // as the regexes allow: the windows around digit runs must hold them.
+    let filler = "的是".repeat(100);
+    for number in [
+        "11010519491231002---x---。",
+        "证号：  11010519491231002X",
+        "+86-138 1234 5678--。",
+        "银行卡号：6222 0213 0200 1234 565--，",
+    ] {
+        let text = format!("{filler}{number}{filler}");
+        let hits = all_hits(&gated, &text);
+        assert!(!hits.is_empty(), "no hit for {number:?} in filler");
+        assert_eq!(hits, all_hits(&open, &text), "{number:?} in filler");
+    }
 }
 
 proptest! {

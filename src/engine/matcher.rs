@@ -125,10 +125,11 @@ pub struct Matcher {
     /// `prefiltered` flag): the set runs only on texts that meet one rule's gate.
     unfiltered_gates: Vec<(u32, bool)>,
     /// Per unfiltered regex whose every match holds a digit run of at least
-    /// [`WINDOW_MIN_RUN`] and has a bounded length: how many folded
-    /// characters a match reaches beyond the ends of its run, so only
-    /// windows around a text's digit runs need folding and searching.
-    unfiltered_reach: Vec<Option<u32>>,
+    /// [`WINDOW_MIN_RUN`] and reaches a bounded distance from it: how many
+    /// folded characters a match has before the run's first digit and
+    /// after its last ([`regex_gate::Gate::run_reach`]), so only windows
+    /// around a text's digit runs need folding and searching.
+    unfiltered_reach: Vec<Option<(u32, u32)>>,
     /// Whether [`ScanFacts::triggers`] counts characters that need the
     /// folded view (the first characters of symbol prefilter words).
     has_triggers: bool,
@@ -265,14 +266,11 @@ impl Matcher {
             let gate = regex_gate::gate(set.rules[ri].regex.as_deref().unwrap_or_default());
             let literals = gate.literals.unwrap_or_default();
             unfiltered_gates.push((gate.digit_run, !literals.is_empty()));
-            // A match has at most `max_chars` characters, `digit_run` of
-            // them digits of the run it holds: the rest reach no further
-            // than that from the run's ends.
-            unfiltered_reach.push(
-                gate.max_chars
-                    .filter(|&m| gate.digit_run >= WINDOW_MIN_RUN && m <= WINDOW_MAX_REACH)
-                    .map(|m| m.saturating_sub(gate.digit_run)),
-            );
+            unfiltered_reach.push(gate.run_reach.filter(|&(lead, trail)| {
+                gate.digit_run >= WINDOW_MIN_RUN
+                    && lead <= WINDOW_MAX_REACH
+                    && trail <= WINDOW_MAX_REACH
+            }));
             for text in literals {
                 patterns.push(Pattern {
                     text,
@@ -628,21 +626,22 @@ impl Matcher {
 
     /// The eligible regexes (all windowed, see `unfiltered_reach`) over
     /// windows around the digit runs the fused pass recorded: every match
-    /// holds one of those runs and reaches at most `reach` folded
-    /// characters beyond its ends. Each window is
+    /// holds one of those runs and has at most `lead` folded characters
+    /// before its first digit and `trail` after its last. Each window is
     /// folded with one character of context before it (for look-behind)
     /// and searched from its start; overlapping windows are merged, so the
     /// matches are those a search of the whole text finds.
     fn run_windowed(&self, text: &str, s: &mut Scratch, eligible: &[usize]) {
-        let reach = eligible
+        let (lead, trail) = eligible
             .iter()
             .filter_map(|&k| self.unfiltered_reach[k])
-            .max()
-            .unwrap_or(0) as usize;
+            .fold((0, 0), |(l, t), (lead, trail)| {
+                (l.max(lead as usize), t.max(trail as usize))
+            });
         s.windows.clear();
         for &(a, b) in s.fused.digit_spans() {
-            let from = back_folded(text, a as usize, reach);
-            let to = forward_folded(text, b as usize, reach + 1);
+            let from = back_folded(text, a as usize, lead);
+            let to = forward_folded(text, b as usize, trail + 1);
             match s.windows.last_mut() {
                 Some(w) if from <= w.2 => w.2 = w.2.max(to),
                 _ => s.windows.push((back_folded(text, from, 1), from, to)),
@@ -833,8 +832,9 @@ impl Matcher {
 }
 
 /// Regexes whose every match holds a digit run at least this long and
-/// has at most [`WINDOW_MAX_REACH`] characters are searched only in windows
-/// around a text's digit runs ([`Matcher::run_windowed`]).
+/// has at most [`WINDOW_MAX_REACH`] characters on either side of it are
+/// searched only in windows around a text's digit runs
+/// ([`Matcher::run_windowed`]).
 const WINDOW_MIN_RUN: u32 = 4;
 const WINDOW_MAX_REACH: u32 = 512;
 

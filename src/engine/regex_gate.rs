@@ -2,8 +2,9 @@
 //! match, so the matcher runs it (and builds the folded view it runs on)
 //! only for the few texts that have it.
 //!
-//! Two facts are read off the regex's syntax tree, both lower bounds that
-//! hold for every match, so skipping a text that lacks them loses nothing:
+//! Facts are read off the regex's syntax tree, bounds that hold for every
+//! match, so skipping a text (or the part of it) that lacks them loses
+//! nothing:
 //! - **digit run**: the longest run of ASCII digits every match contains,
 //!   where only noise characters (spaces, dashes, dots …) may sit between
 //!   two digits of the run. The identity-card, mobile and bank-card rules
@@ -12,6 +13,10 @@
 //!   they appear in the compact view (noise dropped), e.g. `微信`, `vx`,
 //!   `q` for the contact rule. They join the keyword automaton as extra
 //!   patterns without word boundaries.
+//! - **reach**: with a digit run, the most characters a match has before
+//!   the run's first digit and after its last (the mobile rule: 12 and 4;
+//!   its separators inside the run count as the run's). The matcher folds
+//!   and searches only those windows around a text's digit runs.
 //!
 //! The fused keyword pass measures a text's longest digit run and finds the
 //! literals (see [`super::fused::ScanFacts`]).
@@ -31,10 +36,14 @@ pub struct Gate {
     /// Compact-view strings of which every match contains one; `None` when
     /// no useful set is certain.
     pub literals: Option<Vec<String>>,
-    /// The most characters a match can have (`None`: no bound). With a
-    /// digit run, it bounds how far from the run a match can reach, so the
-    /// matcher can fold and search only a window around each run.
+    /// The most characters a match can have (`None`: no bound).
     pub max_chars: Option<u32>,
+    /// With a digit run: the most characters a match has before the first
+    /// digit of that run and after its last (`None`: no bound). A match
+    /// lies within that reach of a digit run of the text (the text's run
+    /// holds the match's), so the matcher folds and searches only a window
+    /// around each run.
+    pub run_reach: Option<(u32, u32)>,
 }
 
 /// The gate of `pattern`; an empty gate (every text passes) when the
@@ -43,12 +52,14 @@ pub fn gate(pattern: &str) -> Gate {
     let Ok(hir) = regex_syntax::parse(pattern) else {
         return Gate::default();
     };
-    let run = runs(&hir);
+    let run = runs(&hir).best;
     let info = literals(&hir);
     Gate {
-        digit_run: run.best,
+        digit_run: run.digits,
         literals: best([info.exact.filter(|e| !has_empty(e)), info.req]),
         max_chars: max_chars(&hir),
+        run_reach: (run.digits > 0 && run.lead < u32::MAX && run.trail < u32::MAX)
+            .then_some((run.lead, run.trail)),
     }
 }
 
@@ -75,57 +86,161 @@ fn max_chars(hir: &Hir) -> Option<u32> {
 
 // ---- digit runs ----
 
-/// Digit-run bounds of one node over all its matches.
-#[derive(Debug, Clone, Copy)]
-struct Runs {
-    /// `Some(d)`: every match is only digits and noise, with at least `d` digits.
-    pure: Option<u32>,
-    /// Digits in the run every match starts with.
-    pre: u32,
-    /// Digits in the run every match ends with.
-    suf: u32,
-    /// The longest run every match contains.
-    best: u32,
+/// One digit run of a node's matches: at least `digits` digits (noise
+/// allowed between them), and at most `lead` characters of the match before
+/// its first digit and `trail` after its last. With no digit (`digits ==
+/// 0`), `lead` and `trail` are the node's length: the run may be anywhere.
+/// Lengths saturate at `u32::MAX` (unbounded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    digits: u32,
+    lead: u32,
+    trail: u32,
 }
 
-impl Runs {
-    fn pure(d: u32) -> Runs {
-        Runs {
-            pure: Some(d),
-            pre: d,
-            suf: d,
-            best: d,
+impl Run {
+    /// A run of `x` in a node of `x_len` characters followed by a run of
+    /// `y` in one of `y_len`, read as one run: where `x` ends its node
+    /// and `y` starts its own (a junction of two nodes, or two pure nodes).
+    fn join(x: Run, x_len: u32, y: Run, y_len: u32) -> Run {
+        Run {
+            digits: x.digits.saturating_add(y.digits),
+            lead: if x.digits > 0 {
+                x.lead
+            } else {
+                x_len.saturating_add(y.lead)
+            },
+            trail: if y.digits > 0 {
+                y.trail
+            } else {
+                x.trail.saturating_add(y_len)
+            },
         }
     }
 
-    const OPAQUE: Runs = Runs {
-        pure: None,
-        pre: 0,
-        suf: 0,
-        best: 0,
-    };
+    /// The same run with `before` more characters in front of it and
+    /// `after` more behind it.
+    fn widen(self, before: u32, after: u32) -> Run {
+        Run {
+            digits: self.digits,
+            lead: self.lead.saturating_add(before),
+            trail: self.trail.saturating_add(after),
+        }
+    }
+
+    /// The run of either of two alternatives.
+    fn either(self, b: Run) -> Run {
+        Run {
+            digits: self.digits.min(b.digits),
+            lead: self.lead.max(b.lead),
+            trail: self.trail.max(b.trail),
+        }
+    }
+
+    /// The longer run; of two as long, the one a window around it can keep
+    /// narrower.
+    fn longer(self, b: Run) -> Run {
+        let width = |r: Run| r.lead.saturating_add(r.trail);
+        if b.digits > self.digits || (b.digits == self.digits && width(b) < width(self)) {
+            b
+        } else {
+            self
+        }
+    }
+}
+
+/// Digit-run bounds of one node over all its matches.
+#[derive(Debug, Clone, Copy)]
+struct Runs {
+    /// Every match is only digits and noise.
+    pure: bool,
+    /// The most characters a match has (`u32::MAX`: unbounded).
+    len: u32,
+    /// The run every match starts with (digits from its first character).
+    pre: Run,
+    /// The run every match ends with.
+    suf: Run,
+    /// The longest run every match contains.
+    best: Run,
+}
+
+impl Runs {
+    /// A node whose every match is digits and noise, with at least
+    /// `digits` digits and at most `lead` characters before the first and
+    /// `trail` after the last.
+    fn pure(len: u32, digits: u32, lead: u32, trail: u32) -> Runs {
+        let run = if digits == 0 {
+            Run {
+                digits,
+                lead: len,
+                trail: len,
+            }
+        } else {
+            Run {
+                digits,
+                lead,
+                trail,
+            }
+        };
+        Runs {
+            pure: true,
+            len,
+            pre: run,
+            suf: run,
+            best: run,
+        }
+    }
+
+    /// A node of at most `len` characters that guarantees no digit.
+    fn opaque(len: u32) -> Runs {
+        let none = Run {
+            digits: 0,
+            lead: len,
+            trail: len,
+        };
+        Runs {
+            pure: false,
+            len,
+            pre: none,
+            suf: none,
+            best: none,
+        }
+    }
 
     fn then(self, b: Runs) -> Runs {
+        let len = self.len.saturating_add(b.len);
+        let junction = Run::join(self.suf, self.len, b.pre, b.len);
+        if self.pure && b.pure {
+            return Runs::pure(len, junction.digits, junction.lead, junction.trail);
+        }
         Runs {
-            pure: self.pure.zip(b.pure).map(|(x, y)| x.saturating_add(y)),
-            pre: match self.pure {
-                Some(x) => x.saturating_add(b.pre),
-                None => self.pre,
+            pure: false,
+            len,
+            pre: if self.pure {
+                junction
+            } else {
+                self.pre.widen(0, b.len)
             },
-            suf: match b.pure {
-                Some(y) => self.suf.saturating_add(y),
-                None => b.suf,
+            suf: if b.pure {
+                junction
+            } else {
+                b.suf.widen(self.len, 0)
             },
-            best: self.best.max(b.best).max(self.suf.saturating_add(b.pre)),
+            best: self
+                .best
+                .widen(0, b.len)
+                .longer(b.best.widen(self.len, 0))
+                .longer(junction),
         }
     }
 
     fn or(self, b: Runs) -> Runs {
         Runs {
-            pure: self.pure.zip(b.pure).map(|(x, y)| x.min(y)),
-            pre: self.pre.min(b.pre),
-            suf: self.suf.min(b.suf),
-            best: self.best.min(b.best),
+            pure: self.pure && b.pure,
+            len: self.len.max(b.len),
+            pre: self.pre.either(b.pre),
+            suf: self.suf.either(b.suf),
+            best: self.best.either(b.best),
         }
     }
 }
@@ -147,57 +262,79 @@ fn part(c: char) -> Part {
     }
 }
 
+/// The runs of one character of this kind.
+fn part_runs(p: Part) -> Runs {
+    match p {
+        Part::Digit => Runs::pure(1, 1, 0, 0),
+        Part::Gap => Runs::pure(1, 0, 1, 1),
+        Part::Other => Runs::opaque(1),
+    }
+}
+
 fn runs(hir: &Hir) -> Runs {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Runs::pure(0),
+        HirKind::Empty | HirKind::Look(_) => Runs::pure(0, 0, 0, 0),
         HirKind::Literal(lit) => String::from_utf8_lossy(&lit.0)
             .chars()
-            .map(|c| match part(c) {
-                Part::Digit => Runs::pure(1),
-                Part::Gap => Runs::pure(0),
-                Part::Other => Runs::OPAQUE,
-            })
-            .fold(Runs::pure(0), Runs::then),
+            .map(|c| part_runs(part(c)))
+            .fold(Runs::pure(0, 0, 0, 0), Runs::then),
         HirKind::Class(class) => match class_chars(class, 256) {
             Some(chars) if !chars.is_empty() => {
                 let parts: Vec<Part> = chars.into_iter().map(part).collect();
                 if parts.iter().all(|p| matches!(p, Part::Digit)) {
-                    Runs::pure(1)
-                } else if parts.iter().all(|p| matches!(p, Part::Gap)) {
-                    Runs::pure(0)
+                    part_runs(Part::Digit)
                 } else if parts.iter().all(|p| !matches!(p, Part::Other)) {
                     // Digits or gaps: part of a run, adding no certain digit.
-                    Runs::pure(0)
+                    part_runs(Part::Gap)
                 } else {
-                    Runs::OPAQUE
+                    part_runs(Part::Other)
                 }
             }
-            _ => Runs::OPAQUE,
+            _ => part_runs(Part::Other),
         },
         HirKind::Capture(cap) => runs(&cap.sub),
         HirKind::Repetition(rep) => {
             let sub = runs(&rep.sub);
-            match sub.pure {
-                Some(d) => Runs::pure(d.saturating_mul(rep.min)),
-                None if rep.min == 0 => Runs::OPAQUE,
-                None => Runs {
-                    pure: None,
-                    pre: sub.pre,
-                    suf: sub.suf,
-                    best: if rep.min >= 2 {
-                        sub.best.max(sub.suf.saturating_add(sub.pre))
-                    } else {
-                        sub.best
-                    },
-                },
+            let times = rep.max.unwrap_or(u32::MAX);
+            let len = if sub.len == 0 {
+                0
+            } else {
+                sub.len.saturating_mul(times)
+            };
+            // Characters of the other copies, on either side of a run in
+            // one copy (or of a run across two neighbouring copies).
+            let others = sub.len.saturating_mul(times.saturating_sub(1));
+            let others2 = sub.len.saturating_mul(times.saturating_sub(2));
+            if sub.pure {
+                let digits = sub.best.digits.saturating_mul(rep.min);
+                return Runs::pure(len, digits, sub.best.lead, sub.best.trail);
+            }
+            if rep.min == 0 {
+                return Runs::opaque(len);
+            }
+            // A run in the first copy: the others come after it.
+            let mut best = sub.best.widen(0, others);
+            if rep.min >= 2 {
+                best = best
+                    .longer(Run::join(sub.suf, sub.len, sub.pre, sub.len).widen(others2, others2));
+            }
+            Runs {
+                pure: false,
+                len,
+                pre: sub.pre.widen(0, others),
+                suf: sub.suf.widen(others, 0),
+                best,
             }
         }
-        HirKind::Concat(parts) => parts.iter().map(runs).fold(Runs::pure(0), Runs::then),
+        HirKind::Concat(parts) => parts
+            .iter()
+            .map(runs)
+            .fold(Runs::pure(0, 0, 0, 0), Runs::then),
         HirKind::Alternation(branches) => branches
             .iter()
             .map(runs)
             .reduce(Runs::or)
-            .unwrap_or(Runs::OPAQUE),
+            .unwrap_or(Runs::opaque(0)),
     }
 }
 
@@ -415,6 +552,8 @@ fn literals(hir: &Hir) -> Lits {
 #[cfg(test)]
 mod tests {
     use super::gate;
+    use crate::engine::normalize::{classify, CharClass};
+    use proptest::prelude::*;
 
     const SEP: &str = r"[ \-*·•_~#]{0,3}";
 
@@ -428,6 +567,142 @@ mod tests {
         assert_eq!(gate("电话|手机号").max_chars, Some(3));
         assert_eq!(gate(r"\d{11}.*").max_chars, None);
         assert_eq!(gate(r"\d{11,}").max_chars, None);
+    }
+
+    #[test]
+    fn reach_around_the_digit_run() {
+        let reach = |p: &str| gate(p).run_reach;
+        assert_eq!(reach(r"[0-9]{11}"), Some((0, 0)));
+        assert_eq!(
+            reach(&format!("1{SEP}[3-9](?:{SEP}[0-9]){{9}}")),
+            Some((0, 0)),
+            "separators inside the run are the run's"
+        );
+        assert_eq!(reach(&format!("[0-9]{{4}}{SEP}")), Some((0, 3)));
+        assert_eq!(reach(r"(?:^|[^0-9])[0-9]{6}(?:[^0-9]|$)"), Some((1, 1)));
+        assert_eq!(
+            reach(r"(?:86)?[0-9]{11}"),
+            Some((2, 0)),
+            "optional digits may stand before the run"
+        );
+        assert_eq!(reach(r"电话[:：]?[0-9]{8}号?"), Some((3, 1)));
+        assert_eq!(
+            reach(r"[0-9]{2}年[0-9]{6}月"),
+            Some((3, 1)),
+            "the longer run"
+        );
+        assert_eq!(
+            reach(r"(?:[0-9]{3}[a-z]){2}"),
+            Some((0, 5)),
+            "the first copy's"
+        );
+        assert_eq!(
+            reach(r"[0-9]{2}(?:a[0-9]{3}|b[0-9]{3})[0-9]"),
+            Some((3, 0)),
+            "a run across a group's end"
+        );
+        assert_eq!(reach(r"[a-z]{1,3}[0-9]{5}[a-z]{0,2}"), Some((3, 2)));
+        assert_eq!(reach(r"[a-z]*[0-9]{5}"), None, "unbounded before");
+        assert_eq!(reach(r"[0-9]{5}.*"), None, "unbounded after");
+        assert_eq!(reach(r"[a-z]{3}"), None, "no run");
+    }
+
+    /// Pieces of random regexes for the reach property: digits, noise,
+    /// other characters, and classes mixing them.
+    fn atom() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "1",
+            "7",
+            "[0-9]",
+            "[0-9]{2}",
+            "[0-9]{3}",
+            " ",
+            "-",
+            "[ -]",
+            "a",
+            "的",
+            "[0-9a]",
+            "[0-9 ]",
+            "(?:^|[^0-9])",
+            "(?:$|[^0-9])",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    fn pattern() -> impl Strategy<Value = String> {
+        atom().prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 1..5).prop_map(|v| v.concat()),
+                prop::collection::vec(inner.clone(), 2..4)
+                    .prop_map(|v| format!("(?:{})", v.join("|"))),
+                (inner, 0u32..3, 0u32..3)
+                    .prop_map(|(p, lo, extra)| format!("(?:{p}){{{lo},{}}}", lo + extra)),
+            ]
+        })
+    }
+
+    /// The maximal digit runs of `text` (noise allowed between digits), as
+    /// character ranges from the first digit to after the last, with their
+    /// digit counts.
+    fn text_runs(text: &[char]) -> Vec<(usize, usize, u32)> {
+        let mut out: Vec<(usize, usize, u32)> = Vec::new();
+        let mut open = false;
+        for (i, &c) in text.iter().enumerate() {
+            if c.is_ascii_digit() {
+                match out.last_mut() {
+                    Some(run) if open => {
+                        run.1 = i + 1;
+                        run.2 += 1;
+                    }
+                    _ => out.push((i, i + 1, 1)),
+                }
+                open = true;
+            } else if !matches!(classify(c), CharClass::Noise | CharClass::Drop) {
+                open = false;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// Every match of a random regex with a digit-run gate lies within
+        /// the gate's reach of a run of the text with enough digits: what
+        /// the matcher's windows rely on.
+        #[test]
+        fn every_match_lies_within_reach_of_a_long_enough_run(
+            pattern in pattern(),
+            text in prop::collection::vec(
+                prop::sample::select(vec![
+                    '1', '2', '7', '9', '1', '2', '7', '9', ' ', '-', 'a', 'b', '的', '\n',
+                ]),
+                0..60,
+            ),
+        ) {
+            let g = gate(&pattern);
+            let Some((lead, trail)) = g.run_reach else { return Ok(()) };
+            prop_assume!(g.digit_run > 0);
+            let re = regex::Regex::new(&pattern).expect("the pieces make valid regexes");
+            let hay: String = text.iter().collect();
+            let runs = text_runs(&text);
+            let char_at = |byte: usize| hay[..byte].chars().count();
+            for at in hay.char_indices().map(|(i, _)| i).chain([hay.len()]) {
+                let Some(m) = re.find_at(&hay, at) else { continue };
+                let (start, end) = (char_at(m.start()), char_at(m.end()));
+                let held = runs.iter().any(|&(a, b, digits)| {
+                    digits >= g.digit_run
+                        && start + lead as usize >= a
+                        && end <= b + trail as usize
+                });
+                prop_assert!(
+                    held,
+                    "{pattern:?} matches {:?} in {hay:?}: not within ({lead}, {trail}) of a run of {} digits",
+                    m.as_str(),
+                    g.digit_run
+                );
+            }
+        }
     }
 
     #[test]

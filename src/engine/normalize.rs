@@ -432,7 +432,11 @@ pub struct Normalized {
     pub folded: String,
     /// The compact view: the folded view without noise.
     pub compact: String,
+    /// Per byte of `folded`, where it came from in the original: the same
+    /// byte for a character that folds to itself, the character's start
+    /// for one that folds to something else.
     folded_src: Vec<u32>,
+    /// The same for `compact`.
     compact_src: Vec<u32>,
 }
 
@@ -472,18 +476,36 @@ impl Normalized {
             self.compact_src.reserve(text.len());
         }
         let t = table();
+        // Characters that fold to themselves are copied a run at a time:
+        // `verbatim` starts the run pending for the folded view, `kept` the
+        // one for the compact view (which noise also ends).
+        let mut verbatim = 0;
+        let mut kept = 0;
         for (pos, c) in text.char_indices() {
-            let pos = pos as u32;
-            match t.lookup(c) {
-                Fold::Same(CharClass::Text) | Fold::Same(CharClass::Break) => {
-                    self.push_both::<COMPACT>(c, pos)
-                }
-                Fold::One(CharClass::Text, f) => self.push_both::<COMPACT>(f, pos),
+            let fold = t.lookup(c);
+            let next = pos + c.len_utf8();
+            match fold {
+                Fold::Same(CharClass::Text) | Fold::Same(CharClass::Break) => continue,
                 Fold::Same(CharClass::Noise) => {
-                    push(&mut self.folded, &mut self.folded_src, c, pos)
+                    if COMPACT {
+                        copy(&mut self.compact, &mut self.compact_src, text, kept, pos);
+                        kept = next;
+                    }
+                    continue;
                 }
+                _ => {}
+            }
+            copy(&mut self.folded, &mut self.folded_src, text, verbatim, pos);
+            verbatim = next;
+            if COMPACT {
+                copy(&mut self.compact, &mut self.compact_src, text, kept, pos);
+                kept = next;
+            }
+            let pos = pos as u32;
+            match fold {
+                Fold::Same(_) => {} // dropped (the kept classes continued above)
+                Fold::One(CharClass::Text, f) => self.push_both::<COMPACT>(f, pos),
                 Fold::One(_, f) => push(&mut self.folded, &mut self.folded_src, f, pos),
-                Fold::Same(CharClass::Drop) => {}
                 Fold::Multi(usize::MAX) => self.push_slow::<COMPACT>(c, pos),
                 Fold::Multi(i) => {
                     let e = &t.expansions[i];
@@ -493,6 +515,22 @@ impl Normalized {
                     }
                 }
             }
+        }
+        copy(
+            &mut self.folded,
+            &mut self.folded_src,
+            text,
+            verbatim,
+            text.len(),
+        );
+        if COMPACT {
+            copy(
+                &mut self.compact,
+                &mut self.compact_src,
+                text,
+                kept,
+                text.len(),
+            );
         }
     }
 
@@ -552,6 +590,18 @@ impl Normalized {
     }
 }
 
+/// Appends the original bytes `from..to` of `text` (characters that fold
+/// to themselves), each mapped to its own offset.
+#[inline]
+fn copy(buf: &mut String, src: &mut Vec<u32>, text: &str, from: usize, to: usize) {
+    if from < to {
+        buf.push_str(&text[from..to]);
+        src.extend(from as u32..to as u32);
+    }
+}
+
+/// Appends `c`, a character folded from the original one at `pos`, every
+/// byte mapped to `pos`.
 #[inline]
 fn push(buf: &mut String, src: &mut Vec<u32>, c: char, pos: u32) {
     buf.push(c);
@@ -571,9 +621,14 @@ fn map_back(src: &[u32], original: &str, start: usize, end: usize) -> (usize, us
         return (at, at);
     }
     let o_start = src[start] as usize;
-    let last = src[end - 1] as usize;
-    let last_len = original[last..].chars().next().map_or(0, char::len_utf8);
-    (o_start, last + last_len)
+    // The last byte maps into the original character it came from (to the
+    // byte itself when copied, to the character's start when folded):
+    // the range ends where that character does.
+    let mut o_end = src[end - 1] as usize + 1;
+    while !original.is_char_boundary(o_end) {
+        o_end += 1;
+    }
+    (o_start, o_end)
 }
 
 /// The compact form of a word: what a keyword, allow phrase or context word

@@ -495,12 +495,8 @@ impl Normalized {
                 }
                 _ => {}
             }
-            copy(&mut self.folded, &mut self.folded_src, text, verbatim, pos);
-            verbatim = next;
-            if COMPACT {
-                copy(&mut self.compact, &mut self.compact_src, text, kept, pos);
-                kept = next;
-            }
+            self.copy_runs::<COMPACT>(text, (verbatim, kept), pos);
+            (verbatim, kept) = (next, next);
             let pos = pos as u32;
             match fold {
                 Fold::Same(_) => {} // dropped (the kept classes continued above)
@@ -516,21 +512,22 @@ impl Normalized {
                 }
             }
         }
-        copy(
-            &mut self.folded,
-            &mut self.folded_src,
-            text,
-            verbatim,
-            text.len(),
-        );
+        self.copy_runs::<COMPACT>(text, (verbatim, kept), text.len());
+    }
+
+    /// Copies the pending runs of characters that fold to themselves up to
+    /// byte `to` of `text`: from `verbatim` into the folded view, from
+    /// `kept` into the compact one.
+    #[inline]
+    fn copy_runs<const COMPACT: bool>(
+        &mut self,
+        text: &str,
+        (verbatim, kept): (usize, usize),
+        to: usize,
+    ) {
+        copy(&mut self.folded, &mut self.folded_src, text, verbatim, to);
         if COMPACT {
-            copy(
-                &mut self.compact,
-                &mut self.compact_src,
-                text,
-                kept,
-                text.len(),
-            );
+            copy(&mut self.compact, &mut self.compact_src, text, kept, to);
         }
     }
 

@@ -52,35 +52,15 @@ pub fn gate(pattern: &str) -> Gate {
     let Ok(hir) = regex_syntax::parse(pattern) else {
         return Gate::default();
     };
-    let run = runs(&hir).best;
+    let runs = runs(&hir);
+    let run = runs.best;
     let info = literals(&hir);
     Gate {
         digit_run: run.digits,
         literals: best([info.exact.filter(|e| !has_empty(e)), info.req]),
-        max_chars: max_chars(&hir),
+        max_chars: (runs.len < u32::MAX).then_some(runs.len),
         run_reach: (run.digits > 0 && run.lead < u32::MAX && run.trail < u32::MAX)
             .then_some((run.lead, run.trail)),
-    }
-}
-
-/// The most characters any match of `hir` has; `None` when unbounded (or
-/// beyond `u32`).
-fn max_chars(hir: &Hir) -> Option<u32> {
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Some(0),
-        HirKind::Literal(lit) => Some(match std::str::from_utf8(&lit.0) {
-            Ok(s) => s.chars().count() as u32,
-            Err(_) => lit.0.len() as u32,
-        }),
-        HirKind::Class(_) => Some(1),
-        HirKind::Repetition(rep) => max_chars(&rep.sub)?.checked_mul(rep.max?),
-        HirKind::Capture(cap) => max_chars(&cap.sub),
-        HirKind::Concat(subs) => subs
-            .iter()
-            .try_fold(0u32, |sum, h| sum.checked_add(max_chars(h)?)),
-        HirKind::Alternation(subs) => subs
-            .iter()
-            .try_fold(0u32, |most, h| Some(most.max(max_chars(h)?))),
     }
 }
 

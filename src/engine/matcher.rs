@@ -93,6 +93,20 @@ struct CompiledRule {
     has_forbid: bool,
     word_boundary: bool,
     numerals: bool,
+    /// The digit run every match of the regex holds ([`regex_gate`]; 0
+    /// for none, and for rules without a regex): the regex runs only on
+    /// texts whose longest run is at least this long.
+    run_gate: u32,
+    /// Whether the regex runs only on texts where one of its words
+    /// occurred (its prefilter words, or the gate literals read off an
+    /// unfiltered regex), which set its `prefiltered` flag.
+    needs_word: bool,
+    /// For a regex whose every match holds a digit run of at least
+    /// [`WINDOW_MIN_RUN`] and reaches a bounded distance from it: how many
+    /// folded characters a match has before the run's first digit and
+    /// after its last ([`regex_gate::Gate::run_reach`]), so only windows
+    /// around a text's digit runs need folding and searching.
+    reach: Option<(u32, u32)>,
 }
 
 /// Keywords of the rules with `repeat = true`, matched on the text with
@@ -117,19 +131,17 @@ pub struct Matcher {
     words: Option<FusedMatcher>,
     patterns: Vec<Pattern>,
     rules: Vec<CompiledRule>,
-    /// Rules whose regex has no prefilter words, and the set that screens them.
+    /// Rules with a regex: each runs only on the texts that meet its gate
+    /// (`run_gate`, `needs_word`).
+    regex_rules: Vec<usize>,
+    /// The shortest `run_gate` of a regex that needs no word (`u32::MAX`
+    /// for none): a text with a shorter longest run and no word of a regex
+    /// needs no regex.
+    open_run: u32,
+    /// Rules whose regex has no prefilter words, and the set that screens
+    /// them when more than two are to run on a whole text.
     unfiltered: Vec<usize>,
     unfiltered_set: Option<RegexSet>,
-    /// Per unfiltered rule, the digit run every match contains (see
-    /// [`regex_gate`]) and whether it has gate literals (their hits set its
-    /// `prefiltered` flag): the set runs only on texts that meet one rule's gate.
-    unfiltered_gates: Vec<(u32, bool)>,
-    /// Per unfiltered regex whose every match holds a digit run of at least
-    /// [`WINDOW_MIN_RUN`] and reaches a bounded distance from it: how many
-    /// folded characters a match has before the run's first digit and
-    /// after its last ([`regex_gate::Gate::run_reach`]), so only windows
-    /// around a text's digit runs need folding and searching.
-    unfiltered_reach: Vec<Option<(u32, u32)>>,
     /// Whether [`ScanFacts::triggers`] counts characters that need the
     /// folded view (the first characters of symbol prefilter words).
     has_triggers: bool,
@@ -185,6 +197,9 @@ impl Matcher {
         };
         let mut rules = Vec::with_capacity(set.rules.len());
         let mut unfiltered = Vec::new();
+        let mut regex_rules = Vec::new();
+        // The gate literals of each unfiltered regex, matched as words.
+        let mut gate_literals: Vec<(usize, Vec<String>)> = Vec::new();
         // (collapsed keyword, rule, canonical pattern) for `repeat` rules.
         let mut repeat_words: Vec<(String, u32, u32)> = Vec::new();
         for (ri, rule) in set.rules.iter().enumerate() {
@@ -241,9 +256,17 @@ impl Matcher {
                 )?),
                 None => None,
             };
-            if regex.is_some() && rule.prefilter.is_empty() {
-                unfiltered.push(ri);
+            let gate = rule.regex.as_deref().map(regex_gate::gate);
+            if let Some(gate) = &gate {
+                regex_rules.push(ri);
+                if rule.prefilter.is_empty() {
+                    unfiltered.push(ri);
+                    gate_literals.push((ri, gate.literals.clone().unwrap_or_default()));
+                }
             }
+            let has_literals = gate
+                .as_ref()
+                .is_some_and(|g| g.literals.as_ref().is_some_and(|l| !l.is_empty()));
             rules.push(CompiledRule {
                 regex_group: regex
                     .as_ref()
@@ -257,20 +280,19 @@ impl Matcher {
                 has_forbid: rule.context.as_ref().is_some_and(|c| !c.forbid.is_empty()),
                 word_boundary: rule.options.word_boundary,
                 numerals: rule.options.numerals && rule.regex.is_some(),
+                run_gate: gate.as_ref().map_or(0, |g| g.digit_run),
+                needs_word: !rule.prefilter.is_empty() || has_literals,
+                reach: gate.as_ref().and_then(|g| {
+                    g.run_reach.filter(|&(lead, trail)| {
+                        g.digit_run >= WINDOW_MIN_RUN
+                            && lead <= WINDOW_MAX_REACH
+                            && trail <= WINDOW_MAX_REACH
+                    })
+                }),
             });
         }
         attach_containers(&mut patterns, &rules);
-        let mut unfiltered_gates = Vec::with_capacity(unfiltered.len());
-        let mut unfiltered_reach = Vec::with_capacity(unfiltered.len());
-        for &ri in &unfiltered {
-            let gate = regex_gate::gate(set.rules[ri].regex.as_deref().unwrap_or_default());
-            let literals = gate.literals.unwrap_or_default();
-            unfiltered_gates.push((gate.digit_run, !literals.is_empty()));
-            unfiltered_reach.push(gate.run_reach.filter(|&(lead, trail)| {
-                gate.digit_run >= WINDOW_MIN_RUN
-                    && lead <= WINDOW_MAX_REACH
-                    && trail <= WINDOW_MAX_REACH
-            }));
+        for (ri, literals) in gate_literals {
             for text in literals {
                 patterns.push(Pattern {
                     text,
@@ -304,11 +326,10 @@ impl Matcher {
         let has_triggers = !trigger_chars.is_empty();
         // The shortest digit run a windowed regex needs: the fused pass
         // records the spans of runs this long.
-        let window_run = unfiltered_reach
+        let window_run = rules
             .iter()
-            .zip(&unfiltered_gates)
-            .filter(|(reach, _)| reach.is_some())
-            .map(|(_, &(run, _))| run)
+            .filter(|r| r.reach.is_some())
+            .map(|r| r.run_gate)
             .min()
             .unwrap_or(0);
         let words = if patterns.is_empty() {
@@ -349,14 +370,20 @@ impl Matcher {
                 .map_err(|e| CompileError(format!("cannot build the regex set: {e}")))?,
             )
         };
+        let open_run = rules
+            .iter()
+            .filter(|r| r.regex.is_some() && !r.needs_word)
+            .map(|r| r.run_gate)
+            .min()
+            .unwrap_or(u32::MAX);
         Ok(Matcher {
             words,
             patterns,
             rules,
+            open_run,
+            regex_rules,
             unfiltered,
             unfiltered_set,
-            unfiltered_gates,
-            unfiltered_reach,
             has_triggers,
             gates: true,
             repeat,
@@ -392,32 +419,30 @@ impl Matcher {
             scratch.normalize(text);
             self.find_repeats(text, scratch);
         }
-        // The unfiltered regexes this text meets the gate of.
+        // The regexes this text meets the gate of (a rule with prefilter
+        // words needs one of them even with the gates off).
         let mut eligible = std::mem::take(&mut scratch.eligible);
         eligible.clear();
-        eligible.extend(
-            self.unfiltered
-                .iter()
-                .zip(&self.unfiltered_gates)
-                .enumerate()
-                .filter(|(_, (&ri, &(run, literal)))| {
-                    all || (facts.digit_run >= run && (!literal || scratch.prefiltered[ri]))
-                })
-                .map(|(k, _)| k),
-        );
-        let unfiltered = !eligible.is_empty();
+        if all || scratch.regex_words || facts.digit_run >= self.open_run {
+            eligible.extend(self.regex_rules.iter().copied().filter(|&ri| {
+                let r = &self.rules[ri];
+                let word = scratch.prefiltered[ri];
+                (word || !r.has_prefilter)
+                    && (all || (facts.digit_run >= r.run_gate && (word || !r.needs_word)))
+            }));
+        }
+        let gated = !eligible.is_empty();
         let triggered = self.has_triggers && (all || facts.triggers > 0);
         let numerals = !self.numeral_rules.is_empty() && (all || facts.numeral_number);
-        let prefiltered = scratch.regex_prefiltered;
         // Windows need the digit-run spans of the fused pass, which a
         // matcher without words does not run.
-        let windowed = !(all || triggered || prefiltered || numerals)
-            && unfiltered
+        let windowed = !(all || triggered || numerals)
+            && gated
             && self.words.is_some()
-            && eligible.iter().all(|&k| self.unfiltered_reach[k].is_some());
+            && eligible.iter().all(|&ri| self.rules[ri].reach.is_some());
         if windowed {
             self.run_windowed(text, scratch, &eligible);
-        } else if all || unfiltered || triggered || prefiltered || numerals {
+        } else if all || gated || triggered || numerals {
             scratch.normalize_folded(text);
             self.run_regexes(text, scratch, &eligible);
             if numerals {
@@ -512,9 +537,8 @@ impl Matcher {
                         ..span
                     }),
                     Use::Prefilter(r) => {
-                        let rule = &self.rules[r as usize];
                         s.prefiltered[r as usize] = true;
-                        s.regex_prefiltered |= rule.has_prefilter && rule.regex.is_some();
+                        s.regex_words = true;
                     }
                     Use::Allow(r) => s.allows.push(Span { rule: r, ..span }),
                     Use::Require(r) => s.requires.push(Span { rule: r, ..span }),
@@ -526,10 +550,10 @@ impl Matcher {
         facts
     }
 
-    /// Regex rules on the folded view (which must be built): those whose
-    /// prefilter words occurred, and the `eligible` unfiltered ones (indices
-    /// into `self.unfiltered`): one or two run directly, more behind the
-    /// shared [`RegexSet`] screen.
+    /// Regex rules on the folded view (which must be built): the
+    /// `eligible` ones (rule indices) and those whose symbol prefilter words
+    /// (`★`) occur in it. Of the unfiltered ones, one or two run directly,
+    /// more behind the shared [`RegexSet`] screen.
     fn run_regexes(&self, text: &str, s: &mut Scratch, eligible: &[usize]) {
         let folded = s.norm.folded.as_str();
         let norm = &s.norm;
@@ -548,7 +572,7 @@ impl Matcher {
         let mut candidates = std::mem::take(&mut s.candidates);
         for (ri, rule) in self.rules.iter().enumerate() {
             if rule.has_prefilter
-                && (s.prefiltered[ri]
+                && (eligible.contains(&ri)
                     || rule
                         .literal_prefilter
                         .iter()
@@ -557,17 +581,19 @@ impl Matcher {
                 run(ri, &mut candidates);
             }
         }
+        let unfiltered = eligible.iter().filter(|&&ri| !self.rules[ri].has_prefilter);
         match &self.unfiltered_set {
-            Some(set) if eligible.len() > 2 => {
+            Some(set) if unfiltered.clone().count() > 2 => {
                 for k in set.matches(folded).iter() {
-                    if eligible.contains(&k) {
-                        run(self.unfiltered[k], &mut candidates);
+                    let ri = self.unfiltered[k];
+                    if eligible.contains(&ri) {
+                        run(ri, &mut candidates);
                     }
                 }
             }
             _ => {
-                for &k in eligible {
-                    run(self.unfiltered[k], &mut candidates);
+                for &ri in unfiltered {
+                    run(ri, &mut candidates);
                 }
             }
         }
@@ -624,7 +650,7 @@ impl Matcher {
         }
     }
 
-    /// The eligible regexes (all windowed, see `unfiltered_reach`) over
+    /// The eligible regexes (rule indices, all with a `reach`) over
     /// windows around the digit runs the fused pass recorded: every match
     /// holds one of those runs and has at most `lead` folded characters
     /// before its first digit and `trail` after its last. Each window is
@@ -634,7 +660,7 @@ impl Matcher {
     fn run_windowed(&self, text: &str, s: &mut Scratch, eligible: &[usize]) {
         let (lead, trail) = eligible
             .iter()
-            .filter_map(|&k| self.unfiltered_reach[k])
+            .filter_map(|&ri| self.rules[ri].reach)
             .fold((0, 0), |(l, t), (lead, trail)| {
                 (l.max(lead as usize), t.max(trail as usize))
             });
@@ -653,8 +679,7 @@ impl Matcher {
             s.window.normalize_folded(piece);
             let folded = s.window.folded.as_str();
             let at = s.window.original_to_folded(from - ctx);
-            for &k in eligible {
-                let ri = self.unfiltered[k];
+            for &ri in eligible {
                 self.regex_matches(ri, folded, Some(at), |fs, fe| {
                     let (os, oe) = s.window.folded_to_original(piece, fs, fe);
                     candidates.push(Span {
@@ -1146,10 +1171,9 @@ pub struct Scratch {
     requires: Vec<Span>,
     forbids: Vec<Span>,
     prefiltered: Vec<bool>,
-    /// Whether a prefilter word of a regex rule occurred (so the folded
-    /// view and that rule's regex are needed).
-    regex_prefiltered: bool,
-    /// Indices (into the unfiltered rules) of the regexes whose gate a text meets.
+    /// Whether a word of some regex rule occurred (a `prefiltered` flag is set).
+    regex_words: bool,
+    /// The rules whose regex gate a text meets.
     eligible: Vec<usize>,
     /// Windows around digit runs (context start, search start, end, as
     /// original bytes) and the folded view of one of them.
@@ -1172,7 +1196,7 @@ impl Scratch {
 
     fn reset(&mut self, rules: usize) {
         self.views = 0;
-        self.regex_prefiltered = false;
+        self.regex_words = false;
         self.candidates.clear();
         self.allows.clear();
         self.requires.clear();

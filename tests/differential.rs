@@ -326,6 +326,10 @@ fn gates_find_the_shipped_examples() {
         "证号：  11010519491231002X",
         "+86-138 1234 5678--。",
         "银行卡号：6222 0213 0200 1234 565--，",
+        // A unified social credit code (a regex with prefilter words):
+        // letters before its run of six digits, and after it.
+        "统一社会信用代码：N---A---340104MA2P3K7L0M。",
+        "税号 Y1340104---M---A---2---P---3---K---7---L---0---9，",
     ] {
         let text = format!("{filler}{number}{filler}");
         let hits = all_hits(&gated, &text);

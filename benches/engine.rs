@@ -46,7 +46,7 @@ struct Setup {
     engine: Engine,
     posts: Vec<Post>,
     lines: Vec<String>,
-    account: AccountRef,
+    account: std::sync::Arc<AccountRef>,
 }
 
 fn setup() -> Setup {
@@ -97,7 +97,7 @@ fn setup() -> Setup {
         engine,
         posts,
         lines,
-        account: AccountRef {
+        account: std::sync::Arc::new(AccountRef {
             id: "bench".into(),
             name: "bench".into(),
             platform: Platform::Wechat,
@@ -106,7 +106,7 @@ fn setup() -> Setup {
             department: String::new(),
             leader: Contact::default(),
             admin: Contact::default(),
-        },
+        }),
     }
 }
 

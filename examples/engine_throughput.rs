@@ -143,7 +143,11 @@ fn run(a: &Args) -> Result<(), String> {
 
     let registry =
         xunjian::registry::load(&a.data.join("accounts.toml")).map_err(|e| e.to_string())?;
-    let accounts: Vec<AccountRef> = registry.accounts.iter().map(AccountRef::from).collect();
+    let accounts: Vec<std::sync::Arc<AccountRef>> = registry
+        .accounts
+        .iter()
+        .map(|a| std::sync::Arc::new(AccountRef::from(a)))
+        .collect();
     // Reading and JSON parsing, timed once: what `xunjian scan` does on one
     // thread before each batch is scanned in parallel.
     let (read, posts) = best_of(1, || -> Result<Vec<(usize, Post)>, String> {
@@ -221,12 +225,9 @@ fn run(a: &Args) -> Result<(), String> {
             .sum::<u64>()
     };
     // The engine with its gates off, for `scan-nogates`.
-    let open = Engine {
-        rules: engine.rules.clone(),
-        matcher: xunjian::engine::Matcher::new(&engine.rules)
-            .map_err(|e| e.to_string())?
-            .without_gates(),
-    };
+    let open = Engine::new(engine.rules.clone())
+        .map_err(|e| e.to_string())?
+        .without_gates();
     // Every measurement is a closure returning (count, second count); they
     // run round-robin, `--repeat` rounds, each keeping its best time, so a
     // slow spell of this shared host hits all of them alike and the ratios

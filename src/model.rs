@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -495,12 +496,13 @@ pub struct Finding {
     /// Stable identity: hash of platform, account id, post id, rule id and
     /// normalized match (no offsets), see [`crate::engine::findings::fingerprint`].
     pub fingerprint: String,
-    /// The account the post belongs to.
-    pub account: AccountRef,
-    /// The post.
-    pub post: PostRef,
-    /// The rule that fired.
-    pub rule: RuleRef,
+    /// The account the post belongs to (shared by the findings of one
+    /// scan of the account: one allocation, not one per finding).
+    pub account: Arc<AccountRef>,
+    /// The post (shared by the post's findings).
+    pub post: Arc<PostRef>,
+    /// The rule that fired (shared by the rule's findings).
+    pub rule: Arc<RuleRef>,
     /// Field of the first occurrence.
     pub field: Field,
     /// Original text of the first occurrence, as published.

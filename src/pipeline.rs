@@ -13,6 +13,7 @@
 //! commit leaves nothing of it in the store: the next run reads it again.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, Local};
@@ -107,8 +108,8 @@ impl AccountStatus {
 /// The outcome for one account.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AccountResult {
-    /// The account.
-    pub account: AccountRef,
+    /// The account (shared by its findings).
+    pub account: Arc<AccountRef>,
     /// How far the scan got.
     pub status: AccountStatus,
     /// Posts read from the source.
@@ -492,7 +493,7 @@ enum AccountSource {
 impl AccountResult {
     fn new(account: &Account) -> AccountResult {
         AccountResult {
-            account: AccountRef::from(account),
+            account: Arc::new(AccountRef::from(account)),
             status: AccountStatus::Complete,
             posts_read: 0,
             posts_scanned: 0,
@@ -871,7 +872,7 @@ struct Scanned {
 fn scan_batch(
     engine: &Engine,
     options: &ScanOptions,
-    account: &AccountRef,
+    account: &Arc<AccountRef>,
     prepared: &Prepared,
 ) -> Vec<(usize, Vec<Finding>)> {
     let policy = options.questions.as_ref();

@@ -135,18 +135,18 @@ impl Facts {
 /// names them by their index.
 #[derive(Debug, Default)]
 struct Tables {
-    accounts: Vec<AccountRef>,
-    account_index: HashMap<AccountRef, u32>,
-    rules: Vec<RuleRef>,
-    rule_index: HashMap<RuleRef, u32>,
+    accounts: Vec<Arc<AccountRef>>,
+    account_index: HashMap<Arc<AccountRef>, u32>,
+    rules: Vec<Arc<RuleRef>>,
+    rule_index: HashMap<Arc<RuleRef>, u32>,
 }
 
 impl Tables {
-    fn account(&mut self, a: &AccountRef) -> u32 {
+    fn account(&mut self, a: &Arc<AccountRef>) -> u32 {
         intern(&mut self.accounts, &mut self.account_index, a)
     }
 
-    fn rule(&mut self, r: &RuleRef) -> u32 {
+    fn rule(&mut self, r: &Arc<RuleRef>) -> u32 {
         intern(&mut self.rules, &mut self.rule_index, r)
     }
 
@@ -161,7 +161,7 @@ impl Tables {
         Ok(Finding {
             fingerprint: r.fingerprint,
             account: account.clone(),
-            post: r.post,
+            post: Arc::new(r.post),
             rule: rule.clone(),
             field: r.field,
             matched: r.matched,
@@ -676,7 +676,7 @@ mod tests {
     fn finding(unit: &str, post: &str, at: &str, rule: &str) -> Finding {
         Finding {
             fingerprint: format!("{unit}/{post}/{rule}"),
-            account: AccountRef {
+            account: std::sync::Arc::new(AccountRef {
                 id: format!("acct-{unit}"),
                 name: "n".into(),
                 platform: Platform::Wechat,
@@ -685,16 +685,16 @@ mod tests {
                 department: String::new(),
                 leader: Contact::default(),
                 admin: Contact::default(),
-            },
-            post: PostRef {
+            }),
+            post: std::sync::Arc::new(PostRef {
                 id: post.into(),
                 title: "标题\n第二行".into(),
                 url: String::new(),
                 published_at: at.into(),
                 author: String::new(),
                 truncated: false,
-            },
-            rule: RuleRef {
+            }),
+            rule: std::sync::Arc::new(RuleRef {
                 id: rule.into(),
                 name: rule.into(),
                 pack: "p".into(),
@@ -703,7 +703,7 @@ mod tests {
                 severity: crate::model::Severity::High,
                 article: 10,
                 message: "m".into(),
-            },
+            }),
             field: Field::Body,
             matched: "x".into(),
             normalized: "x".into(),

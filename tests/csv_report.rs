@@ -12,7 +12,7 @@ use xunjian::report::{csv, Lang};
 fn finding(matched: &str, title: &str, snippet: &str) -> Finding {
     Finding {
         fingerprint: "0123456789abcdef0123456789abcdef".into(),
-        account: AccountRef {
+        account: std::sync::Arc::new(AccountRef {
             id: "jyj-weibo".into(),
             name: "某市教育微博".into(),
             platform: Platform::Weibo,
@@ -30,16 +30,16 @@ fn finding(matched: &str, title: &str, snippet: &str) -> Finding {
                 name: "李晓雯".into(),
                 ..Contact::default()
             },
-        },
-        post: PostRef {
+        }),
+        post: std::sync::Arc::new(PostRef {
             id: "5068003349200016".into(),
             title: title.into(),
             url: "https://weibo.com/5068000001/5068003349200016".into(),
             published_at: "2026-10-09T18:20:00+08:00".into(),
             author: "".into(),
             truncated: false,
-        },
-        rule: RuleRef {
+        }),
+        rule: std::sync::Arc::new(RuleRef {
             id: "personal_info.resident_id".into(),
             name: "居民身份证号".into(),
             pack: "personal_info".into(),
@@ -48,7 +48,7 @@ fn finding(matched: &str, title: &str, snippet: &str) -> Finding {
             severity: Severity::High,
             article: 13,
             message: "请删除或脱敏，\"含引号\"".into(),
-        },
+        }),
         field: Field::Body,
         matched: matched.into(),
         normalized: matched.to_lowercase(),

@@ -226,7 +226,7 @@ fn title_and_body_are_scanned_and_grouped() {
         truncated: false,
         comments: Vec::new(),
     };
-    let account = xunjian::model::AccountRef {
+    let account = std::sync::Arc::new(xunjian::model::AccountRef {
         id: "a".into(),
         name: "a".into(),
         platform: xunjian::model::Platform::Weibo,
@@ -235,7 +235,7 @@ fn title_and_body_are_scanned_and_grouped() {
         department: String::new(),
         leader: Default::default(),
         admin: Default::default(),
-    };
+    });
     let f = e.scan_post(&account, &post, &mut Scratch::new());
     let g: Vec<_> = f.iter().filter(|f| f.normalized == "赌博").collect();
     assert_eq!(g.len(), 1);
@@ -318,7 +318,7 @@ fn every_hit_records_its_transformations() {
 #[test]
 fn findings_carry_the_first_evasive_occurrence() {
     let e = engine();
-    let account = xunjian::model::AccountRef {
+    let account = std::sync::Arc::new(xunjian::model::AccountRef {
         id: "a".into(),
         name: "a".into(),
         platform: xunjian::model::Platform::Weibo,
@@ -327,7 +327,7 @@ fn findings_carry_the_first_evasive_occurrence() {
         department: String::new(),
         leader: Default::default(),
         admin: Default::default(),
-    };
+    });
     let post = Post::from_text("p1", "", "赌博，又见賭 博，再见賭博");
     let f = e.scan_post(&account, &post, &mut Scratch::new());
     let g = f

@@ -187,8 +187,8 @@ fn comment(id: &str, text: &str, at: &str, from_account: bool, reply_to: Option<
     }
 }
 
-fn account() -> AccountRef {
-    AccountRef {
+fn account() -> std::sync::Arc<AccountRef> {
+    std::sync::Arc::new(AccountRef {
         id: "gov-weibo".into(),
         name: "某市政务".into(),
         platform: Platform::Weibo,
@@ -197,7 +197,7 @@ fn account() -> AccountRef {
         department: String::new(),
         leader: Contact::default(),
         admin: Contact::default(),
-    }
+    })
 }
 
 fn post() -> Post {

@@ -47,7 +47,7 @@ fn reference(engine: &Engine) -> Vec<Finding> {
     let mut scratch = Scratch::new();
     let mut all = Vec::new();
     for account in &registry.accounts {
-        let account_ref = AccountRef::from(account);
+        let account_ref = std::sync::Arc::new(AccountRef::from(account));
         let mut seen = std::collections::HashSet::new();
         for post in ExportReader::open(&account.source).expect("export opens") {
             let Ok(post) = post else { continue };

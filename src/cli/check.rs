@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
@@ -61,7 +62,7 @@ pub(super) fn check(a: CheckArgs) -> Exit {
         Err(e) => return fail(e),
     };
     let post = Post::from_text("draft", &a.title, &body);
-    let draft_account = AccountRef {
+    let draft_account = Arc::new(AccountRef {
         id: "draft".into(),
         name: "draft".into(),
         platform: Platform::App,
@@ -70,7 +71,7 @@ pub(super) fn check(a: CheckArgs) -> Exit {
         department: String::new(),
         leader: Contact::default(),
         admin: Contact::default(),
-    };
+    });
     let findings = engine.scan_post(&draft_account, &post, &mut Scratch::new());
     match a.format {
         CheckFormat::Text => print!(

@@ -1,6 +1,7 @@
 //! From hits to findings: grouping, snippets and fingerprints.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -109,9 +110,44 @@ pub fn snippet(text: &str, start: usize, end: usize) -> String {
 
 const _: () = assert!(SNIPPET_CONTEXT > 0, "a snippet keeps some context");
 
+/// The [`RuleRef`] of every rule of a [`RuleSet`], built once so the
+/// findings of a rule share one (findings are many, rules few).
+#[derive(Debug, Clone)]
+pub struct RuleRefs(Vec<Arc<RuleRef>>);
+
+impl RuleRefs {
+    /// The references of `rules`' rules, by rule index.
+    pub fn new(rules: &RuleSet) -> RuleRefs {
+        RuleRefs(
+            rules
+                .rules
+                .iter()
+                .map(|rule| {
+                    Arc::new(RuleRef {
+                        id: rule.id.clone(),
+                        name: rule.name.clone(),
+                        pack: rules.pack_of(rule).id.clone(),
+                        pack_version: rules.pack_of(rule).version.clone(),
+                        category: rule.category,
+                        severity: rule.severity,
+                        article: rule.article,
+                        message: rule.message.clone(),
+                    })
+                })
+                .collect(),
+        )
+    }
+}
+
 /// Groups a post's hits into findings: one per (rule, normalized match),
-/// reporting the first occurrence (title before body) and the count.
-pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -> Vec<Finding> {
+/// reporting the first occurrence (title before body) and the count. The
+/// findings share `account`, one [`PostRef`] and the rules' references.
+pub fn build(
+    account: &Arc<AccountRef>,
+    post: &Post,
+    hits: &[Hit],
+    rules: &RuleRefs,
+) -> Vec<Finding> {
     if hits.is_empty() {
         return Vec::new();
     }
@@ -125,13 +161,12 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
             g.2 = Some(i);
         }
     }
-    let post_ref = post_ref(post);
+    let post_ref = Arc::new(post_ref(post));
     let mut out: Vec<Finding> = groups
         .into_values()
         .map(|(first, count, evasion)| {
             let h = &hits[first];
-            let rule = &rules.rules[h.rule];
-            let pack = rules.pack_of(rule);
+            let rule = &rules.0[h.rule];
             let text = match h.field {
                 Field::Title => &post.title,
                 // Comments go through `build_comment`.
@@ -147,18 +182,9 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
                     &rule.id,
                     &h.normalized,
                 ),
-                account: account.clone(),
-                post: post_ref.clone(),
-                rule: RuleRef {
-                    id: rule.id.clone(),
-                    name: rule.name.clone(),
-                    pack: pack.id.clone(),
-                    pack_version: pack.version.clone(),
-                    category: rule.category,
-                    severity: rule.severity,
-                    article: rule.article,
-                    message: rule.message.clone(),
-                },
+                account: Arc::clone(account),
+                post: Arc::clone(&post_ref),
+                rule: Arc::clone(rule),
                 field: h.field,
                 matched: text[h.start..h.end].to_string(),
                 normalized: h.normalized.clone(),
@@ -189,11 +215,11 @@ pub fn build(account: &AccountRef, post: &Post, hits: &[Hit], rules: &RuleSet) -
 /// normalized match), with `field = comment`, the comment's id, a snippet
 /// of the comment and a fingerprint that includes the comment id.
 pub fn build_comment(
-    account: &AccountRef,
+    account: &Arc<AccountRef>,
     post: &Post,
     comment: &Comment,
     hits: &[Hit],
-    rules: &RuleSet,
+    rules: &RuleRefs,
 ) -> Vec<Finding> {
     if hits.is_empty() {
         return Vec::new();
@@ -210,13 +236,13 @@ pub fn build_comment(
             ..h.clone()
         })
         .collect();
-    let post_ref = post_ref(post);
+    let post_ref = Arc::new(post_ref(post));
     build(account, &as_post, &body_hits, rules)
         .into_iter()
         .map(|mut f| {
             f.field = Field::Comment;
             f.comment_id = comment.id.clone();
-            f.post = post_ref.clone();
+            f.post = Arc::clone(&post_ref);
             f.fingerprint = comment_fingerprint(
                 account.platform.as_str(),
                 &account.platform_account_id,

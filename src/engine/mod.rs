@@ -25,6 +25,8 @@ pub mod validate;
 
 pub use matcher::{CompileError, Matcher, Scratch};
 
+use std::sync::Arc;
+
 use crate::model::{AccountRef, Field, Finding, Hit, Post};
 
 use crate::rules::RuleSet;
@@ -36,13 +38,29 @@ pub struct Engine {
     pub rules: RuleSet,
     /// The rules compiled.
     pub matcher: Matcher,
+    /// What findings say of each rule, shared by them.
+    rule_refs: findings::RuleRefs,
 }
 
 impl Engine {
     /// Compiles `rules`.
     pub fn new(rules: RuleSet) -> Result<Engine, CompileError> {
         let matcher = Matcher::new(&rules)?;
-        Ok(Engine { rules, matcher })
+        let rule_refs = findings::RuleRefs::new(&rules);
+        Ok(Engine {
+            rules,
+            matcher,
+            rule_refs,
+        })
+    }
+
+    /// This engine with its matcher's gates off
+    /// ([`Matcher::without_gates`]): same findings, slower.
+    pub fn without_gates(self) -> Engine {
+        Engine {
+            matcher: self.matcher.without_gates(),
+            ..self
+        }
     }
 
     /// Every hit in a post's title and body, title first.
@@ -57,16 +75,17 @@ impl Engine {
 
     /// The findings of a post: one per (rule, normalized match) in its
     /// title and body, then one per (comment, rule, normalized match) in its
-    /// comments (users' and the account's replies alike). Cost: one matcher
-    /// pass per field and per comment.
+    /// comments (users' and the account's replies alike). The findings
+    /// share `account` (pass the same one for every post of an account).
+    /// Cost: one matcher pass per field and per comment.
     pub fn scan_post(
         &self,
-        account: &AccountRef,
+        account: &Arc<AccountRef>,
         post: &Post,
         scratch: &mut Scratch,
     ) -> Vec<Finding> {
         let hits = self.hits(post, scratch);
-        let mut out = findings::build(account, post, &hits, &self.rules);
+        let mut out = findings::build(account, post, &hits, &self.rule_refs);
         let mut comment_hits = Vec::new();
         for comment in &post.comments {
             comment_hits.clear();
@@ -77,7 +96,7 @@ impl Engine {
                 post,
                 comment,
                 &comment_hits,
-                &self.rules,
+                &self.rule_refs,
             ));
         }
         out

@@ -15,6 +15,7 @@
 //! | `operations.not_scanned` | 14 | no source, or never read by a scan: not supervised |
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -166,7 +167,7 @@ pub fn audit(records: &[Record], facts: &Facts) -> Vec<Finding> {
         by_key.entry(r.key()).or_default().push(&r.id);
     }
     for r in records {
-        let account = r.account_ref();
+        let account = Arc::new(r.account_ref());
         // Fingerprints come from the platform account; two registry entries
         // for one platform account need the entry's id to stay apart.
         let shared = by_key[&r.key()].len() > 1;

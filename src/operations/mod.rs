@@ -13,6 +13,8 @@ pub mod questions;
 pub mod workdays;
 
 use crate::engine::findings::{fingerprint, snippet};
+use std::sync::Arc;
+
 use crate::model::{AccountRef, Category, Field, Finding, Novelty, PostRef, RuleRef, Severity};
 
 /// Pack id of the built-in operations checks, as shown in reports.
@@ -78,7 +80,7 @@ pub struct Subject<'a> {
 /// Builds an operations finding for `check` on `account`, fingerprinted
 /// like content findings from (platform, account id, post id, check id,
 /// key). Cheap: a few string copies and one SHA-256.
-pub fn finding(account: &AccountRef, check: &Check, subject: Subject<'_>) -> Finding {
+pub fn finding(account: &Arc<AccountRef>, check: &Check, subject: Subject<'_>) -> Finding {
     let post = subject.post.unwrap_or_else(|| PostRef {
         id: String::new(),
         title: String::new(),
@@ -106,9 +108,9 @@ pub fn finding(account: &AccountRef, check: &Check, subject: Subject<'_>) -> Fin
             check.id,
             subject.key,
         ),
-        account: account.clone(),
-        post,
-        rule: check.rule_ref(),
+        account: Arc::clone(account),
+        post: Arc::new(post),
+        rule: Arc::new(check.rule_ref()),
         field: subject.field,
         matched: subject.matched.to_string(),
         normalized: subject.key.to_string(),

@@ -172,7 +172,7 @@ pub fn assess<'a>(post: &'a Post, policy: &Policy) -> Vec<Question<'a>> {
 /// overdue question, keyed by the comment id (stable across runs; gone
 /// once answered). Severity high when the question has waited more than
 /// twice the allowed working days.
-pub fn findings(account: &AccountRef, post: &Post, policy: &Policy) -> Vec<Finding> {
+pub fn findings(account: &Arc<AccountRef>, post: &Post, policy: &Policy) -> Vec<Finding> {
     assess(post, policy)
         .into_iter()
         .filter(|q| q.status == Status::Overdue)
@@ -212,7 +212,7 @@ pub fn findings(account: &AccountRef, post: &Post, policy: &Policy) -> Vec<Findi
             );
             f.comment_id = q.comment.id.clone();
             if q.waited > policy.answer_days.saturating_mul(2) {
-                f.rule.severity = Severity::High;
+                Arc::make_mut(&mut f.rule).severity = Severity::High;
             }
             f
         })

@@ -9,7 +9,7 @@
 //!
 //! Full-width digits count as digits. Cost: one regex pass per field.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
@@ -117,7 +117,8 @@ pub fn redact_finding(mut f: Finding) -> Finding {
     f.matched = redact_pii(&f.matched);
     f.normalized = redact_pii(&f.normalized);
     f.snippet = redact_pii(&f.snippet);
-    f.post.title = redact_pii(&f.post.title);
+    let title = redact_pii(&f.post.title);
+    Arc::make_mut(&mut f.post).title = title;
     f
 }
 

@@ -9,6 +9,7 @@
 //! or post, a few hundred thousand at most, read in well under a second.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
@@ -129,16 +130,16 @@ impl SqliteStore {
                             .unwrap_or_else(|| bare_account(&account_key));
                         Ok(Finding {
                             fingerprint: r.get(0)?,
-                            account,
-                            post: PostRef {
+                            account: Arc::new(account),
+                            post: Arc::new(PostRef {
                                 id: r.get(10)?,
                                 title: r.get::<_, Option<String>>(18)?.unwrap_or_default(),
                                 url: r.get::<_, Option<String>>(19)?.unwrap_or_default(),
                                 published_at: r.get::<_, Option<String>>(17)?.unwrap_or_default(),
                                 author: r.get::<_, Option<String>>(20)?.unwrap_or_default(),
                                 truncated: false,
-                            },
-                            rule: RuleRef {
+                            }),
+                            rule: Arc::new(RuleRef {
                                 id: r.get(11)?,
                                 name: r.get(11)?,
                                 pack: String::new(),
@@ -147,7 +148,7 @@ impl SqliteStore {
                                 severity: severity.parse().unwrap_or(Severity::Low),
                                 article: 0,
                                 message: String::new(),
-                            },
+                            }),
                             field: Field::Body,
                             snippet: matched.clone(),
                             matched,

@@ -35,6 +35,7 @@ use super::normalize::{
 };
 use super::pinyin;
 use super::regex_gate;
+use super::regex_group::{self, GroupEdges};
 use super::segment::{self, inside_container, Container};
 use super::transforms::Transforms;
 use super::validate::Validator;
@@ -85,6 +86,10 @@ struct CompiledRule {
     /// The index of the regex's `m` group, which it reports rather than
     /// the whole match where it has one.
     regex_group: Option<usize>,
+    /// For a regex whose `m` group can be read off its whole match by the
+    /// group's first and last characters ([`regex_group`]): those, so no
+    /// capture search is needed.
+    group_edges: Option<GroupEdges>,
     has_prefilter: bool,
     /// Prefilter words made only of symbols (e.g. `★`), looked for in the folded view.
     literal_prefilter: Vec<String>,
@@ -298,6 +303,10 @@ impl Matcher {
                 regex_group: regex
                     .as_ref()
                     .and_then(|re| re.capture_names().position(|n| n == Some("m"))),
+                group_edges: rule
+                    .regex
+                    .as_deref()
+                    .and_then(|re| regex_group::group_edges(re, "m")),
                 regex,
                 has_prefilter: !rule.prefilter.is_empty(),
                 literal_prefilter,
@@ -653,20 +662,39 @@ impl Matcher {
                 emit(fs, fe);
             }
         };
-        match (from, rule.regex_group) {
-            (None, Some(_)) => {
+        // The group inside a whole match, read off its edges.
+        let group_in = |whole: regex::Match<'_>, edges: &GroupEdges| {
+            edges
+                .find(whole.as_str())
+                .map(|(s, e)| (whole.start() + s, whole.start() + e))
+        };
+        match (from, rule.regex_group, &rule.group_edges) {
+            (None, Some(_), Some(edges)) => {
+                for (fs, fe) in re.find_iter(folded).filter_map(|m| group_in(m, edges)) {
+                    found(fs, fe);
+                }
+            }
+            (Some(mut at), Some(_), Some(edges)) => {
+                while let Some(m) = re.find_at(folded, at) {
+                    if let Some((fs, fe)) = group_in(m, edges) {
+                        found(fs, fe);
+                    }
+                    at = next_search(folded, m.start(), m.end());
+                }
+            }
+            (None, Some(_), None) => {
                 for caps in re.captures_iter(folded) {
                     if let Some(m) = caps.name("m") {
                         found(m.start(), m.end());
                     }
                 }
             }
-            (None, None) => {
+            (None, None, _) => {
                 for m in re.find_iter(folded) {
                     found(m.start(), m.end());
                 }
             }
-            (Some(mut at), Some(group)) => {
+            (Some(mut at), Some(group), None) => {
                 let locs = locations.of(self.id, ri, re);
                 while let Some(whole) = re.captures_read_at(locs, folded, at) {
                     if let Some((fs, fe)) = locs.get(group) {
@@ -675,7 +703,7 @@ impl Matcher {
                     at = next_search(folded, whole.start(), whole.end());
                 }
             }
-            (Some(mut at), None) => {
+            (Some(mut at), None, _) => {
                 while let Some(m) = re.find_at(folded, at) {
                     found(m.start(), m.end());
                     at = next_search(folded, m.start(), m.end());

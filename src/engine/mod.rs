@@ -6,6 +6,8 @@
 //! - [`matcher`] compiles every rule into one automaton plus regexes and
 //!   scans one text, building normalized views only where its gates
 //!   ([`regex_gate`]) say a regex or repeat rule may fire;
+//! - [`regex_group`] reads the group a regex reports off its whole match,
+//!   where the regex allows, so no capture search runs;
 //! - [`validate`] holds the checksum validators regex rules can name;
 //! - [`findings`] turns the hits of a post into findings with fingerprints.
 //!
@@ -19,6 +21,7 @@ pub mod matcher;
 pub mod normalize;
 pub mod pinyin;
 pub mod regex_gate;
+pub mod regex_group;
 pub mod segment;
 pub mod transforms;
 pub mod validate;

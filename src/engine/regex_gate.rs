@@ -1,6 +1,7 @@
-//! What a regex without prefilter words needs of a text before it can
-//! match, so the matcher runs it (and builds the folded view it runs on)
-//! only for the few texts that have it.
+//! What a regex needs of a text before it can match, so the matcher runs
+//! it (and builds the folded view it runs on) only for the few texts that
+//! have it. The digit run and the reach serve every regex; the literals
+//! serve those without prefilter words.
 //!
 //! Facts are read off the regex's syntax tree, bounds that hold for every
 //! match, so skipping a text (or the part of it) that lacks them loses

@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::{CaptureLocations, Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::fused::{edge, Edge, FusedMatcher, FusedOptions, FusedScratch, ScanFacts, WordHit};
 use super::normalize::{
@@ -83,9 +83,8 @@ struct Pattern {
 #[derive(Debug)]
 struct CompiledRule {
     regex: Option<Regex>,
-    /// The index of the regex's `m` group, which it reports rather than
-    /// the whole match where it has one.
-    regex_group: Option<usize>,
+    /// Whether the regex reports its `m` group rather than the whole match.
+    regex_group: bool,
     /// For a regex whose `m` group can be read off its whole match by the
     /// group's first and last characters ([`regex_group`]): those, so no
     /// capture search is needed.
@@ -156,32 +155,6 @@ pub struct Matcher {
     repeat: Option<RepeatSet>,
     /// Rules with `numerals = true`.
     numeral_rules: Vec<usize>,
-    /// Unique among the matchers of the process: a [`Scratch`] used with
-    /// several keeps capture locations of the last one's regexes only.
-    id: u64,
-}
-
-/// Capture locations for the regexes of one matcher, one per rule, made
-/// on first use, so a search for a regex's group allocates nothing.
-#[derive(Debug, Default)]
-struct Locations {
-    /// The [`Matcher::id`] they belong to.
-    matcher: u64,
-    by_rule: Vec<Option<CaptureLocations>>,
-}
-
-impl Locations {
-    /// The locations for rule `rule`'s regex `re` of matcher `matcher`.
-    fn of(&mut self, matcher: u64, rule: usize, re: &Regex) -> &mut CaptureLocations {
-        if self.matcher != matcher {
-            self.matcher = matcher;
-            self.by_rule.clear();
-        }
-        if self.by_rule.len() <= rule {
-            self.by_rule.resize_with(rule + 1, || None);
-        }
-        self.by_rule[rule].get_or_insert_with(|| re.capture_locations())
-    }
 }
 
 /// An error compiling a rule set that loaded cleanly (e.g. an automaton too
@@ -302,7 +275,7 @@ impl Matcher {
             rules.push(CompiledRule {
                 regex_group: regex
                     .as_ref()
-                    .and_then(|re| re.capture_names().position(|n| n == Some("m"))),
+                    .is_some_and(|re| re.capture_names().any(|n| n == Some("m"))),
                 group_edges: rule
                     .regex
                     .as_deref()
@@ -424,11 +397,6 @@ impl Matcher {
             gates: true,
             repeat,
             numeral_rules,
-            id: {
-                // 0 is no matcher's: an empty `Locations` belongs to none.
-                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            },
         })
     }
 
@@ -598,9 +566,8 @@ impl Matcher {
     fn run_regexes(&self, text: &str, s: &mut Scratch, eligible: &[usize]) {
         let folded = s.norm.folded.as_str();
         let norm = &s.norm;
-        let locations = &mut s.locations;
-        let mut run = |ri: usize, candidates: &mut Vec<Span>| {
-            self.regex_matches(ri, folded, None, locations, |fs, fe| {
+        let run = |ri: usize, candidates: &mut Vec<Span>| {
+            self.regex_matches(ri, folded, None, |fs, fe| {
                 let (os, oe) = norm.folded_to_original(text, fs, fe);
                 candidates.push(Span {
                     rule: ri as u32,
@@ -652,7 +619,6 @@ impl Matcher {
         ri: usize,
         folded: &str,
         from: Option<usize>,
-        locations: &mut Locations,
         mut emit: impl FnMut(usize, usize),
     ) {
         let rule = &self.rules[ri];
@@ -662,50 +628,42 @@ impl Matcher {
                 emit(fs, fe);
             }
         };
-        // The group inside a whole match, read off its edges.
-        let group_in = |whole: regex::Match<'_>, edges: &GroupEdges| {
-            edges
+        // What a whole match reports: the match, or its group read off the
+        // group's edges.
+        let reported = |whole: regex::Match<'_>| match &rule.group_edges {
+            Some(edges) => edges
                 .find(whole.as_str())
-                .map(|(s, e)| (whole.start() + s, whole.start() + e))
+                .map(|(s, e)| (whole.start() + s, whole.start() + e)),
+            None => Some((whole.start(), whole.end())),
         };
-        match (from, rule.regex_group, &rule.group_edges) {
-            (None, Some(_), Some(edges)) => {
-                for (fs, fe) in re.find_iter(folded).filter_map(|m| group_in(m, edges)) {
-                    found(fs, fe);
-                }
-            }
-            (Some(mut at), Some(_), Some(edges)) => {
-                while let Some(m) = re.find_at(folded, at) {
-                    if let Some((fs, fe)) = group_in(m, edges) {
-                        found(fs, fe);
-                    }
-                    at = next_search(folded, m.start(), m.end());
-                }
-            }
-            (None, Some(_), None) => {
+        // A capture search only for a group without edges.
+        match (from, rule.regex_group && rule.group_edges.is_none()) {
+            (None, true) => {
                 for caps in re.captures_iter(folded) {
                     if let Some(m) = caps.name("m") {
                         found(m.start(), m.end());
                     }
                 }
             }
-            (None, None, _) => {
-                for m in re.find_iter(folded) {
-                    found(m.start(), m.end());
-                }
-            }
-            (Some(mut at), Some(group), None) => {
-                let locs = locations.of(self.id, ri, re);
-                while let Some(whole) = re.captures_read_at(locs, folded, at) {
-                    if let Some((fs, fe)) = locs.get(group) {
-                        found(fs, fe);
+            (Some(mut at), true) => {
+                while let Some(caps) = re.captures_at(folded, at) {
+                    if let Some(m) = caps.name("m") {
+                        found(m.start(), m.end());
                     }
+                    let whole = caps.get(0).expect("group 0 is the match");
                     at = next_search(folded, whole.start(), whole.end());
                 }
             }
-            (Some(mut at), None, _) => {
+            (None, false) => {
+                for (fs, fe) in re.find_iter(folded).filter_map(reported) {
+                    found(fs, fe);
+                }
+            }
+            (Some(mut at), false) => {
                 while let Some(m) = re.find_at(folded, at) {
-                    found(m.start(), m.end());
+                    if let Some((fs, fe)) = reported(m) {
+                        found(fs, fe);
+                    }
                     at = next_search(folded, m.start(), m.end());
                 }
             }
@@ -742,7 +700,7 @@ impl Matcher {
             let folded = s.window.folded.as_str();
             let at = s.window.original_to_folded(from - ctx);
             for &ri in eligible {
-                self.regex_matches(ri, folded, Some(at), &mut s.locations, |fs, fe| {
+                self.regex_matches(ri, folded, Some(at), |fs, fe| {
                     let (os, oe) = s.window.folded_to_original(piece, fs, fe);
                     candidates.push(Span {
                         rule: ri as u32,
@@ -880,7 +838,7 @@ impl Matcher {
                     via: Transforms::NUMERAL,
                 });
             };
-            if rule.regex_group.is_some() {
+            if rule.regex_group {
                 for caps in re.captures_iter(view) {
                     if let Some(m) = caps.name("m") {
                         emit(m.start(), m.end());
@@ -1235,8 +1193,6 @@ pub struct Scratch {
     prefiltered: Vec<bool>,
     /// Whether a word of some regex rule occurred (a `prefiltered` flag is set).
     regex_words: bool,
-    /// Capture locations reused by the regex searches.
-    locations: Locations,
     /// The rules whose regex gate a text meets.
     eligible: Vec<usize>,
     /// Windows around digit runs (context start, search start, end, as
